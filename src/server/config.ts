@@ -1,0 +1,70 @@
+/** Schema for `server` (process-wide settings) and `listeners[]`. */
+import { isIP } from 'node:net';
+import { z } from 'zod';
+import { duration, size } from '../config/units.js';
+
+/** `host:port`, `[v6]:port` or `:port`. */
+export const ADDRESS_PATTERN = /^(?:(\[[0-9a-fA-F:.]+\]|[^:\s[\]]*)):(\d{1,5})$/;
+
+/** Splits a listener address into host and port (port 0 = any free port). */
+export function parseAddress(address: string): { host: string; port: number } {
+  const m = ADDRESS_PATTERN.exec(address);
+  if (!m) throw new Error(`invalid address ${address}`);
+  const rawHost = m[1] ?? '';
+  const host = rawHost.startsWith('[') ? rawHost.slice(1, -1) : rawHost || '0.0.0.0';
+  return { host, port: Number(m[2]) };
+}
+
+const address = z
+  .string()
+  .refine((v) => {
+    const m = ADDRESS_PATTERN.exec(v);
+    return m !== null && Number(m[2]) <= 65535;
+  }, 'expected host:port, [ipv6]:port or :port (port 0-65535)');
+
+/** An IPv4/IPv6 address or CIDR block. */
+export const cidr = z.string().refine((v) => {
+  const [ip, bits, extra] = v.split('/');
+  if (extra !== undefined || !ip) return false;
+  const family = isIP(ip);
+  if (family === 0) return false;
+  if (bits === undefined) return true;
+  if (!/^\d{1,3}$/.test(bits)) return false;
+  return Number(bits) <= (family === 4 ? 32 : 128);
+}, 'expected an IP address or CIDR block such as 10.0.0.0/8 or 2001:db8::/32');
+
+export const limitsSchema = z
+  .strictObject({
+    maxHeaderBytes: size().default(16 * 1024).describe('Largest request head (request line and headers) accepted; larger gets 431.'),
+    maxBodyBytes: size().default(10 * 1024 * 1024).describe('Largest request body accepted by default (routes may override); larger gets 413.'),
+    headersTimeout: duration().default(10_000).describe('Time a client has to send the complete request head (slowloris guard); then 408 and close.'),
+    requestTimeout: duration().default(60_000).describe('Time a client has to send the complete request, body included; then 408 and close.'),
+    keepAliveTimeout: duration().default(5_000).describe('How long an idle client keep-alive connection is kept open.'),
+    maxConnections: z.number().int().min(1).default(10_000).describe('Most client connections open at once across all listeners; further ones are closed at accept.'),
+    maxConnectionsPerIp: z.number().int().min(0).default(0).describe('Most client connections from one client IP at once (0 = no cap).'),
+  })
+  .describe('Limits that protect Barbican and the origins from oversized or slow clients.');
+
+export const serverSchema = z
+  .strictObject({
+    trustedProxies: z.array(cidr).default([]).describe('Peers (IPs or CIDRs) whose X-Forwarded-For / X-Forwarded-Proto / X-Forwarded-Host are believed. From anyone else they are replaced.'),
+    hideResponseHeaders: z
+      .array(z.string().min(1))
+      .default(['server', 'x-powered-by', 'x-aspnet-version', 'x-aspnetmvc-version'])
+      .describe('Response headers removed from every response so the origin is not identified.'),
+    limits: limitsSchema.prefault({}),
+    shutdownTimeout: duration().default(30_000).describe('On SIGTERM/SIGINT, how long in-flight requests may take to finish before connections are closed.'),
+  })
+  .describe('Process-wide settings.');
+
+export const listenerSchema = z.strictObject({
+  name: z.string().min(1).describe('Name of the listener, used in logs.'),
+  address: address.describe('Address to listen on: host:port, [ipv6]:port or :port (all interfaces).'),
+  redirectToHttps: z.boolean().default(false).describe('Answer every request with a 308 redirect to https (same host and path).'),
+});
+
+export const listenersSchema = z.array(listenerSchema).min(1).describe('Where Barbican accepts client connections.');
+
+export type ServerConfig = z.output<typeof serverSchema>;
+export type LimitsConfig = z.output<typeof limitsSchema>;
+export type ListenerConfig = z.output<typeof listenerSchema>;
