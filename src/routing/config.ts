@@ -18,12 +18,12 @@ const compilesAsRegex = (v: string) => {
 
 export const matchSchema = z
   .strictObject({
-    hosts: z.array(z.string().regex(/^(\*\.)?[A-Za-z0-9_.:[\]-]+$/, 'expected a host name, optionally starting with *.')).optional()
+    hosts: z.array(z.string().regex(/^(\*\.)?[A-Za-z0-9_.:[\]-]+$/, 'expected a host name, optionally starting with *.')).min(1).optional()
       .describe('Host names (exact, or *.example.com for any subdomain); the port is ignored.'),
     path: z.string().startsWith('/').optional().describe('Exact path.'),
     pathPrefix: z.string().startsWith('/').optional().describe('Path prefix (a plain string prefix).'),
     pathRegex: z.string().refine(compilesAsRegex, 'expected a valid regular expression').optional().describe('Regular expression tested against the path.'),
-    methods: z.array(z.string().regex(/^[A-Z]+$/, 'expected an upper-case method such as GET')).optional().describe('Request methods.'),
+    methods: z.array(z.string().regex(/^[!#$%&'*+\-.^_`|~0-9A-Z]+$/, 'expected an upper-case method such as GET')).min(1).optional().describe('Request methods (a route listing GET also matches HEAD).'),
     headers: z.record(headerName, headerValue).optional().describe('Request headers that must have exactly these values.'),
   })
   .refine((m) => [m.path, m.pathPrefix, m.pathRegex].filter((v) => v !== undefined).length <= 1, 'use only one of path, pathPrefix, pathRegex')
@@ -53,7 +53,6 @@ export const respondSchema = z.strictObject({
 });
 
 export const routeTimeoutsSchema = z.strictObject({
-  connect: duration().optional().describe('Overrides the upstream connect timeout.'),
   responseHeaders: duration().optional().describe('Overrides the upstream responseHeaders timeout.'),
   idle: duration().optional().describe('Overrides the upstream idle timeout.'),
 });

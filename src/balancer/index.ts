@@ -1,0 +1,2 @@
+export type { BalancerTarget, BalancingPolicy } from './policy.js';
+export { createRoundRobin } from './round-robin.js';

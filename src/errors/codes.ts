@@ -1,0 +1,41 @@
+/**
+ * The one table of error codes. Every error response and error log line carries one of these
+ * codes; docs/errors.md documents each (a test keeps the two in step).
+ */
+export type ErrorSource = 'downstream' | 'upstream' | 'internal';
+
+export interface ErrorCodeInfo {
+  /** HTTP status sent to the client when headers have not been sent yet. */
+  readonly status: number;
+  readonly source: ErrorSource;
+  /** Whether trying the request again (elsewhere) can help. */
+  readonly retryable: boolean;
+  /** Short text for logs and docs. */
+  readonly summary: string;
+}
+
+export const ERROR_CODES = {
+  REQUEST_MALFORMED: { status: 400, source: 'downstream', retryable: false, summary: 'The request could not be parsed or its framing is ambiguous (RFC 9112 §6.3); the connection is closed.' },
+  REQUEST_HOST_INVALID: { status: 400, source: 'downstream', retryable: false, summary: 'The Host header is missing (HTTP/1.1), repeated or not a valid host (RFC 9112 §3.2).' },
+  REQUEST_TARGET_INVALID: { status: 400, source: 'downstream', retryable: false, summary: 'The request target is not in origin-form or absolute-form (RFC 9112 §3.2).' },
+  REQUEST_METHOD_NOT_ALLOWED: { status: 405, source: 'downstream', retryable: false, summary: 'The method is not proxied (CONNECT).' },
+  REQUEST_UPGRADE_UNSUPPORTED: { status: 501, source: 'downstream', retryable: false, summary: 'The request asks for a protocol upgrade that this route does not allow.' },
+  REQUEST_HEADERS_TOO_LARGE: { status: 431, source: 'downstream', retryable: false, summary: 'The request head is larger than server.limits.maxHeaderBytes.' },
+  REQUEST_BODY_TOO_LARGE: { status: 413, source: 'downstream', retryable: false, summary: 'The request body is larger than the route\'s maxBodyBytes.' },
+  REQUEST_HEADERS_TIMEOUT: { status: 408, source: 'downstream', retryable: false, summary: 'The client did not send the request head within server.limits.headersTimeout.' },
+  REQUEST_TIMEOUT: { status: 408, source: 'downstream', retryable: false, summary: 'The client did not send the whole request within server.limits.requestTimeout.' },
+  CLIENT_ABORTED: { status: 499, source: 'downstream', retryable: false, summary: 'The client closed the connection before the response was complete (nothing is sent).' },
+  ROUTE_NOT_FOUND: { status: 404, source: 'downstream', retryable: false, summary: 'No route matches the request.' },
+  UPSTREAM_CONNECT_REFUSED: { status: 502, source: 'upstream', retryable: true, summary: 'The target refused the connection.' },
+  UPSTREAM_CONNECT_FAILED: { status: 502, source: 'upstream', retryable: true, summary: 'The connection to the target could not be made (unreachable, DNS failure).' },
+  UPSTREAM_CONNECT_TIMEOUT: { status: 504, source: 'upstream', retryable: true, summary: 'The connection to the target was not made within timeouts.connect.' },
+  UPSTREAM_TLS_FAILED: { status: 502, source: 'upstream', retryable: true, summary: 'The TLS handshake with the target failed (certificate not trusted, name mismatch).' },
+  UPSTREAM_RESET: { status: 502, source: 'upstream', retryable: true, summary: 'The target closed or reset the connection before the response was complete.' },
+  UPSTREAM_BAD_RESPONSE: { status: 502, source: 'upstream', retryable: false, summary: 'The target sent a response that is not valid HTTP/1.1.' },
+  UPSTREAM_RESPONSE_TIMEOUT: { status: 504, source: 'upstream', retryable: true, summary: 'The target did not send the response head within timeouts.responseHeaders.' },
+  UPSTREAM_IDLE_TIMEOUT: { status: 504, source: 'upstream', retryable: false, summary: 'The target went silent for longer than timeouts.idle in the middle of a response.' },
+  SHUTTING_DOWN: { status: 503, source: 'internal', retryable: true, summary: 'Barbican is shutting down and takes no new requests on this connection.' },
+  INTERNAL: { status: 500, source: 'internal', retryable: false, summary: 'A bug in Barbican; the log line has the details.' },
+} as const satisfies Record<string, ErrorCodeInfo>;
+
+export type ErrorCode = keyof typeof ERROR_CODES;

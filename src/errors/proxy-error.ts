@@ -1,0 +1,28 @@
+import { ERROR_CODES, type ErrorCode, type ErrorSource } from './codes.js';
+
+/**
+ * The one error type of the request path: what went wrong (`code`), on which side (`source`),
+ * what the client gets (`status`) and whether another attempt can help (`retryable`).
+ */
+export class ProxyError extends Error {
+  readonly code: ErrorCode;
+  readonly source: ErrorSource;
+  readonly status: number;
+  readonly retryable: boolean;
+
+  constructor(code: ErrorCode, detail?: string, options?: { cause?: unknown }) {
+    const info = ERROR_CODES[code];
+    super(detail ?? info.summary, options);
+    this.name = 'ProxyError';
+    this.code = code;
+    this.source = info.source;
+    this.status = info.status;
+    this.retryable = info.retryable;
+  }
+}
+
+/** Wraps anything thrown into a ProxyError (unknown errors are internal bugs). */
+export function toProxyError(err: unknown): ProxyError {
+  if (err instanceof ProxyError) return err;
+  return new ProxyError('INTERNAL', err instanceof Error ? err.message : String(err), { cause: err });
+}

@@ -1,0 +1,89 @@
+/**
+ * The access log: one line per request, JSON or Apache combined, to stdout, stderr or a file.
+ * Written asynchronously in batches (sonic-boom) so it stays off the request's critical path.
+ */
+import { pino } from 'pino';
+import type { LoggingConfig } from './config.js';
+
+/** What is known about a request when it ends. */
+export interface AccessRecord {
+  time: number;
+  requestId: string;
+  clientIp: string;
+  method: string;
+  host: string;
+  path: string;
+  httpVersion: string;
+  status: number;
+  bytesIn: number;
+  bytesOut: number;
+  durationMs: number;
+  route: string | undefined;
+  upstream: string | undefined;
+  /** Error code (docs/errors.md) when the request failed. */
+  error: string | undefined;
+  userAgent: string | undefined;
+  referer: string | undefined;
+}
+
+export interface AccessLog {
+  write(record: AccessRecord): void;
+  flush(): void;
+}
+
+type Destination = ReturnType<typeof pino.destination>;
+
+function destination(output: string): Destination {
+  if (output === 'stdout') return pino.destination({ dest: 1, sync: false, minLength: 4096 });
+  if (output === 'stderr') return pino.destination({ dest: 2, sync: false, minLength: 4096 });
+  return pino.destination({ dest: output, sync: false, minLength: 4096, mkdir: true });
+}
+
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+
+function clfTime(ms: number): string {
+  const d = new Date(ms);
+  const p = (n: number) => String(n).padStart(2, '0');
+  return `${p(d.getUTCDate())}/${MONTHS[d.getUTCMonth()]}/${d.getUTCFullYear()}:${p(d.getUTCHours())}:${p(d.getUTCMinutes())}:${p(d.getUTCSeconds())} +0000`;
+}
+
+function quoted(v: string | undefined): string {
+  return v === undefined ? '"-"' : JSON.stringify(v);
+}
+
+export function createAccessLog(config: LoggingConfig['accessLog']): AccessLog {
+  if (config.format === 'off') return { write() {}, flush() {} };
+  const dest = destination(config.output);
+  if (config.format === 'combined') {
+    return {
+      write(r) {
+        dest.write(
+          `${r.clientIp} - - [${clfTime(r.time)}] "${r.method} ${r.path} ${r.httpVersion}" ${r.status} ${r.bytesOut} ${quoted(r.referer)} ${quoted(r.userAgent)}\n`,
+        );
+      },
+      flush: () => dest.flushSync(),
+    };
+  }
+  return {
+    write(r) {
+      dest.write(
+        JSON.stringify({
+          time: new Date(r.time).toISOString(),
+          requestId: r.requestId,
+          clientIp: r.clientIp,
+          method: r.method,
+          host: r.host,
+          path: r.path,
+          status: r.status,
+          bytesIn: r.bytesIn,
+          bytesOut: r.bytesOut,
+          durationMs: Math.round(r.durationMs * 1000) / 1000,
+          route: r.route,
+          upstream: r.upstream,
+          error: r.error,
+        }) + '\n',
+      );
+    },
+    flush: () => dest.flushSync(),
+  };
+}

@@ -1,0 +1,20 @@
+/**
+ * The one error mapper: a ProxyError becomes a short response that names the status, the error
+ * code and the request id — never an upstream address or a stack trace.
+ */
+import type { ProxyError } from '../errors/index.js';
+import { httpDate } from '../server/http-date.js';
+import { statusText } from '../server/status-text.js';
+import type { ResponseWriter } from '../server/response-writer.js';
+
+export function sendError(res: ResponseWriter, err: ProxyError, requestId: string): void {
+  if (err.code === 'CLIENT_ABORTED') {
+    res.abort();
+    return;
+  }
+  const status = err.status;
+  const body = `${status} ${statusText(status)}\ncode: ${err.code}\nrequest id: ${requestId}\n`;
+  const headers = ['Content-Type', 'text/plain; charset=utf-8', 'Date', httpDate(), 'Cache-Control', 'no-store'];
+  if (requestId) headers.push('X-Request-Id', requestId);
+  res.send(status, headers, body);
+}

@@ -1,0 +1,40 @@
+/** Everything known about one request while it passes through the pipeline. */
+import type { ErrorCode } from '../errors/index.js';
+import type { DownstreamRequest } from '../server/downstream-request.js';
+import type { ResponseWriter } from '../server/response-writer.js';
+import type { CompiledRoute, Runtime, UpstreamTarget } from './runtime.js';
+
+export class Session {
+  requestId = '';
+  /** Host the request is for (Host header, or the authority of an absolute-form target). */
+  host = '';
+  /** Path without the query. */
+  path = '';
+  /** Query string including its leading "?", or "". */
+  query = '';
+  clientIp: string;
+  route: CompiledRoute | undefined;
+  target: UpstreamTarget | undefined;
+  /** Set when the request failed; logged. */
+  errorCode: ErrorCode | undefined;
+  errorDetail: string | undefined;
+  logged = false;
+
+  constructor(
+    readonly req: DownstreamRequest,
+    readonly res: ResponseWriter,
+    readonly runtime: Runtime,
+  ) {
+    this.clientIp = req.remoteAddress;
+  }
+
+  /** First value of a request header (name in lower case), or undefined. */
+  header(name: string): string | undefined {
+    const raw = this.req.rawHeaders;
+    for (let i = 0; i < raw.length; i += 2) {
+      const n = raw[i]!;
+      if (n.length === name.length && n.toLowerCase() === name) return raw[i + 1];
+    }
+    return undefined;
+  }
+}

@@ -1,0 +1,377 @@
+/**
+ * One client connection speaking HTTP/1.1: parses requests with llhttp, hands each to the
+ * request handler in order, enforces the connection-level limits and deadlines, and decides
+ * when the connection may be reused (RFC 9112 §9).
+ */
+import type { Socket } from 'node:net';
+import { performance } from 'node:perf_hooks';
+import { ProxyError } from '../errors/index.js';
+import type { LimitsConfig } from './config.js';
+import type { DownstreamRequest } from './downstream-request.js';
+import { HTTPParser, METHODS, type LlhttpError, type LlhttpParser, type OnHeadersComplete } from './llhttp.js';
+import { RequestBody } from './request-body.js';
+import { ResponseWriter, type ResponseTarget } from './response-writer.js';
+
+/** What a connection needs from the proxy: the pipeline entry points. */
+export interface RequestHandler {
+  /** Handles one parsed request; must eventually end or abort `res`. */
+  handle(req: DownstreamRequest, res: ResponseWriter): void;
+  /** Answers (and logs) a request that failed before it could be handled. */
+  reject(req: DownstreamRequest, res: ResponseWriter, err: ProxyError): void;
+}
+
+/** What a connection needs from its listener. */
+export interface ConnectionHost {
+  readonly limits: LimitsConfig;
+  readonly scheme: 'http' | 'https';
+  readonly listenerName: string;
+  readonly handler: () => RequestHandler;
+  /** True once graceful shutdown has begun: finish the current response, then close. */
+  readonly draining: boolean;
+  onClose(conn: Http1Connection): void;
+}
+
+const freeParsers: LlhttpParser[] = [];
+const PARSER_RESOURCE = {};
+
+function stripMappedPrefix(address: string | undefined): string {
+  if (!address) return '';
+  return address.startsWith('::ffff:') && address.includes('.') ? address.slice(7) : address;
+}
+
+/** Finds the framing of a request from its validated headers (llhttp already rejected conflicts). */
+function requestFraming(headers: string[]): number {
+  for (let i = 0; i < headers.length; i += 2) {
+    const name = headers[i]!;
+    if (name.length === 14 && name.toLowerCase() === 'content-length') return Number(headers[i + 1]);
+    if (name.length === 17 && name.toLowerCase() === 'transfer-encoding') return -1;
+  }
+  return 0;
+}
+
+class Exchange implements ResponseTarget {
+  readonly res: ResponseWriter;
+  keepAlive: boolean;
+  /** Set by the pipeline to hear that the client went away mid-exchange. */
+  onClientGone: (() => void) | null = null;
+  /** A request refused before it reaches the pipeline (bad head, head timeout). */
+  rejection: ProxyError | null = null;
+
+  constructor(
+    readonly conn: Http1Connection,
+    readonly req: DownstreamRequest,
+    readonly socket: Socket,
+    requestKeepAlive: boolean,
+  ) {
+    this.keepAlive = requestKeepAlive;
+    this.res = new ResponseWriter(this);
+  }
+
+  mayReuse(): boolean {
+    return this.req.body.complete && this.conn.reusable;
+  }
+
+  get isHead(): boolean {
+    return this.req.method === 'HEAD';
+  }
+
+  get http10(): boolean {
+    return this.req.httpMinor === 0;
+  }
+
+  onFinish(aborted: boolean): void {
+    this.conn.finished(this, aborted);
+  }
+}
+
+export class Http1Connection {
+  readonly remoteAddress: string;
+  readonly remotePort: number;
+  private parser: LlhttpParser;
+  /** The exchange whose response is being produced. */
+  private active: Exchange | null = null;
+  /** Pipelined exchanges waiting for the active one to finish (RFC 9112 §9.3.2: in order). */
+  private readonly queue: Exchange[] = [];
+  /** The exchange whose request message is still being read. */
+  private parsing: Exchange | null = null;
+  private headerParts: string[] = [];
+  private urlPart = '';
+  private messageStart = 0;
+  private closing = false;
+  private closed = false;
+  private readingPaused = false;
+  /** Absolute deadlines (performance.now() ms), 0 = none. Checked by the listener's sweep. */
+  headersDeadline = 0;
+  requestDeadline = 0;
+  idleDeadline = 0;
+
+  constructor(
+    readonly socket: Socket,
+    private readonly host: ConnectionHost,
+  ) {
+    this.remoteAddress = stripMappedPrefix(socket.remoteAddress);
+    this.remotePort = socket.remotePort ?? 0;
+    const parser = freeParsers.pop() ?? new HTTPParser();
+    parser.initialize(HTTPParser.REQUEST, PARSER_RESOURCE, host.limits.maxHeaderBytes, HTTPParser.kLenientNone);
+    parser[HTTPParser.kOnMessageBegin] = this.onMessageBegin;
+    parser[HTTPParser.kOnHeaders] = this.onHeaders;
+    parser[HTTPParser.kOnHeadersComplete] = this.onHeadersComplete;
+    parser[HTTPParser.kOnBody] = this.onBody;
+    parser[HTTPParser.kOnMessageComplete] = this.onMessageComplete;
+    this.parser = parser;
+    socket.setNoDelay(true);
+    socket.on('data', this.onData);
+    socket.on('end', this.onEnd);
+    socket.on('error', this.onSocketError);
+    socket.on('close', this.onSocketClose);
+    this.headersDeadline = performance.now() + host.limits.headersTimeout;
+  }
+
+  /** False once the connection is to close after the current response. */
+  get reusable(): boolean {
+    return !this.closing && !this.host.draining;
+  }
+
+  /** Closes the connection at the next point where no response is in progress. */
+  drain(): void {
+    this.closing = true;
+    if (this.active === null && this.parsing === null) this.socket.end();
+  }
+
+  /** Called by the sweep with the current time; enforces the deadlines. */
+  checkDeadlines(now: number): void {
+    if (this.closed) return;
+    if (this.headersDeadline !== 0 && now >= this.headersDeadline && this.active === null) {
+      this.headersDeadline = 0;
+      this.failBeforeHandling(new ProxyError('REQUEST_HEADERS_TIMEOUT'));
+    } else if (this.requestDeadline !== 0 && now >= this.requestDeadline) {
+      this.requestDeadline = 0;
+      const parsing = this.parsing;
+      if (parsing !== null) {
+        parsing.keepAlive = false;
+        // The pipeline sees the body fail and answers 408 (or cuts the response).
+        parsing.req.body.fail(new ProxyError('REQUEST_TIMEOUT'));
+        if (parsing !== this.active) this.socket.destroy();
+      }
+    } else if (this.idleDeadline !== 0 && now >= this.idleDeadline) {
+      this.idleDeadline = 0;
+      this.socket.destroy();
+    }
+  }
+
+  private onData = (chunk: Buffer): void => {
+    this.idleDeadline = 0;
+    const ret = this.parser.execute(chunk);
+    if (typeof ret !== 'number') this.onParseError(ret);
+  };
+
+  private onMessageBegin = (): number => {
+    this.messageStart = performance.now();
+    if (this.headersDeadline === 0) this.headersDeadline = this.messageStart + this.host.limits.headersTimeout;
+    return 0;
+  };
+
+  private onHeaders = (headers: string[], url: string): void => {
+    for (let i = 0; i < headers.length; i++) this.headerParts.push(headers[i]!);
+    this.urlPart += url;
+  };
+
+  private onHeadersComplete: OnHeadersComplete = (major, minor, headers, method, url, _s, _m, upgrade, shouldKeepAlive) => {
+    this.headersDeadline = 0;
+    if (headers === undefined) {
+      headers = this.headerParts;
+      this.headerParts = [];
+    }
+    if (url === undefined) {
+      url = this.urlPart;
+      this.urlPart = '';
+    }
+    const contentLength = requestFraming(headers);
+    const body = new RequestBody(contentLength !== 0 && !upgrade, this.pauseReading, this.resumeReading);
+    const req: DownstreamRequest = {
+      method: METHODS[method] ?? 'UNKNOWN',
+      target: url,
+      httpMinor: major === 1 ? minor : 1,
+      rawHeaders: headers,
+      contentLength: upgrade ? 0 : contentLength,
+      body,
+      upgrade,
+      remoteAddress: this.remoteAddress,
+      remotePort: this.remotePort,
+      scheme: this.host.scheme,
+      listener: this.host.listenerName,
+      startTime: this.messageStart || performance.now(),
+    };
+    this.messageStart = 0;
+    const exchange = new Exchange(this, req, this.socket, shouldKeepAlive && !upgrade && !this.closing);
+    if (!body.complete) {
+      this.parsing = exchange;
+      this.requestDeadline = req.startTime + this.host.limits.requestTimeout;
+    }
+    if (upgrade) {
+      // llhttp stops parsing at an upgrade; what follows is not HTTP/1.1 we can frame.
+      this.closing = true;
+      this.pauseReading();
+    }
+    if (major !== 1) {
+      this.enqueue(exchange, new ProxyError('REQUEST_MALFORMED', `HTTP/${major}.${minor} is not supported`));
+    } else {
+      this.enqueue(exchange, null);
+    }
+    return 0;
+  };
+
+  private onBody = (chunk: Buffer): void => {
+    this.parsing?.req.body.push(chunk);
+  };
+
+  private onMessageComplete = (): void => {
+    // Request trailers (RFC 9112 §7.1.2) arrive through onHeaders; they are not forwarded.
+    this.headerParts = [];
+    this.urlPart = '';
+    const parsing = this.parsing;
+    if (parsing !== null) {
+      this.parsing = null;
+      this.requestDeadline = 0;
+      parsing.req.body.end();
+    }
+  };
+
+  private enqueue(exchange: Exchange, rejection: ProxyError | null): void {
+    if (rejection !== null) {
+      exchange.keepAlive = false;
+      exchange.rejection = rejection;
+    }
+    if (this.active === null) this.dispatch(exchange);
+    else {
+      this.queue.push(exchange);
+      // Hold further pipelined input until the responses catch up.
+      this.pauseReading();
+    }
+  }
+
+  private dispatch(exchange: Exchange): void {
+    this.active = exchange;
+    const handler = this.host.handler();
+    if (exchange.rejection !== null) handler.reject(exchange.req, exchange.res, exchange.rejection);
+    else {
+      if (this.host.draining) exchange.keepAlive = false;
+      handler.handle(exchange.req, exchange.res);
+    }
+  }
+
+  /** Called by an exchange's writer when its response is complete or aborted. */
+  finished(exchange: Exchange, aborted: boolean): void {
+    if (exchange !== this.active) return;
+    this.active = null;
+    exchange.onClientGone = null;
+    if (aborted || this.closed) return;
+    const reusable = exchange.keepAlive && exchange.req.body.complete && !this.closing && !this.host.draining;
+    if (!reusable) {
+      // RFC 9112 §9.6: after a response with "close", no further requests on this connection.
+      this.closing = true;
+      this.queue.length = 0;
+      if (this.parsing !== null && this.parsing !== exchange) this.parsing = null;
+      this.socket.end();
+      return;
+    }
+    const next = this.queue.shift();
+    if (next !== undefined) {
+      this.dispatch(next);
+      if (this.queue.length === 0) this.resumeReading();
+      return;
+    }
+    this.resumeReading();
+    if (this.parsing === null) this.idleDeadline = performance.now() + this.host.limits.keepAliveTimeout;
+  }
+
+  private onParseError(err: LlhttpError): void {
+    const proxyError =
+      err.code === 'HPE_HEADER_OVERFLOW'
+        ? new ProxyError('REQUEST_HEADERS_TOO_LARGE')
+        : new ProxyError('REQUEST_MALFORMED', `malformed request: ${err.reason ?? err.code}`);
+    this.closing = true;
+    this.pauseReading();
+    const parsing = this.parsing;
+    if (parsing !== null) {
+      // The body in progress cannot be trusted: abandon the upstream request it feeds.
+      this.parsing = null;
+      parsing.keepAlive = false;
+      parsing.req.body.fail(proxyError);
+      if (parsing === this.active || this.queue.includes(parsing)) return;
+    }
+    this.failBeforeHandling(proxyError);
+  }
+
+  /** Answers a request that never got as far as the pipeline (bad head, head timeout). */
+  private failBeforeHandling(err: ProxyError): void {
+    this.closing = true;
+    const req: DownstreamRequest = {
+      method: '-',
+      target: '-',
+      httpMinor: 1,
+      rawHeaders: [],
+      contentLength: 0,
+      body: new RequestBody(false, noop, noop),
+      upgrade: false,
+      remoteAddress: this.remoteAddress,
+      remotePort: this.remotePort,
+      scheme: this.host.scheme,
+      listener: this.host.listenerName,
+      startTime: this.messageStart || performance.now(),
+    };
+    this.enqueue(new Exchange(this, req, this.socket, false), err);
+  }
+
+  private pauseReading = (): void => {
+    if (this.readingPaused) return;
+    this.readingPaused = true;
+    this.socket.pause();
+  };
+
+  private resumeReading = (): void => {
+    // A held body pauses again on its next chunk, so resuming here holds at most one read.
+    if (!this.readingPaused || this.closing || this.queue.length > 0) return;
+    this.readingPaused = false;
+    this.socket.resume();
+  };
+
+  private onEnd = (): void => {
+    // The client half-closed. Like nginx, a client that closes before its response is
+    // complete is treated as gone (499), and its upstream request is cancelled.
+    this.clientGone();
+  };
+
+  private onSocketError = (): void => {
+    // 'close' follows; nothing to add here (resets are normal at the edge).
+  };
+
+  private onSocketClose = (): void => {
+    this.clientGone();
+    if (this.closed) return;
+    this.closed = true;
+    this.headersDeadline = this.requestDeadline = this.idleDeadline = 0;
+    this.parser.remove();
+    if (freeParsers.length < 256) freeParsers.push(this.parser);
+    else this.parser.free();
+    this.host.onClose(this);
+  };
+
+  private clientGone(): void {
+    const parsing = this.parsing;
+    if (parsing !== null) {
+      this.parsing = null;
+      parsing.req.body.fail(new ProxyError('CLIENT_ABORTED'));
+    }
+    const active = this.active;
+    this.queue.length = 0;
+    if (active !== null) {
+      const notify = active.onClientGone;
+      active.onClientGone = null;
+      notify?.();
+    }
+    if (!this.socket.destroyed && this.active === null) this.socket.destroy();
+  }
+}
+
+function noop(): void {}

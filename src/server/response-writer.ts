@@ -1,0 +1,135 @@
+/**
+ * Writes one HTTP/1.1 response to a client socket. It owns message framing (RFC 9112 §6):
+ * callers pass header lines without Content-Length / Transfer-Encoding / Connection and say
+ * how long the body is, and the writer chooses Content-Length, chunked or close-delimited.
+ */
+import type { Socket } from 'node:net';
+import { statusText } from './status-text.js';
+
+/** A value of `bodyLength` meaning: not known in advance (chunked, or close-delimited for HTTP/1.0). */
+export const UNKNOWN_LENGTH = -1;
+
+function uncork(socket: Socket): void {
+  socket.uncork();
+}
+
+export interface ResponseTarget {
+  readonly socket: Socket;
+  /** The request was HEAD: a body is never written (RFC 9110 §9.3.2). */
+  readonly isHead: boolean;
+  /** The client speaks HTTP/1.0: no chunked encoding, keep-alive only when asked for. */
+  readonly http10: boolean;
+  /** Whether the connection may stay open after this response, as far as the request goes. */
+  keepAlive: boolean;
+  /** False when the connection cannot be reused whatever the response (request body unread, draining). */
+  mayReuse(): boolean;
+  /** Called if the client goes away before the response is complete. */
+  onClientGone: (() => void) | null;
+  /** Called once, when the response has been completely handed to the socket (or aborted). */
+  onFinish(aborted: boolean): void;
+}
+
+export class ResponseWriter {
+  status = 0;
+  headersSent = false;
+  finished = false;
+  /** Body bytes written (framing excluded). */
+  bytesWritten = 0;
+  private chunked = false;
+  private noBody = false;
+
+  constructor(private readonly target: ResponseTarget) {}
+
+  /**
+   * Starts the response. `headers` is a flat list [name, value, name, value, …] in wire case.
+   * `bodyLength` is the exact body size or UNKNOWN_LENGTH.
+   */
+  writeHead(status: number, headers: readonly string[], bodyLength: number, reason?: string): void {
+    if (this.headersSent) throw new Error('headers already sent');
+    this.headersSent = true;
+    this.status = status;
+    const t = this.target;
+    if (t.keepAlive && !t.mayReuse()) t.keepAlive = false;
+    let head = `HTTP/1.1 ${status} ${reason ?? statusText(status)}\r\n`;
+    for (let i = 0; i < headers.length; i += 2) head += `${headers[i]}: ${headers[i + 1]}\r\n`;
+    // RFC 9110 §6.4.1: 1xx, 204 and 304 never have content; HEAD responses carry the length
+    // the GET response would have (§8.6) but no body.
+    const bodyless = status === 204 || status === 304 || (status >= 100 && status < 200);
+    this.noBody = bodyless || t.isHead;
+    if (!bodyless) {
+      if (bodyLength >= 0) head += `Content-Length: ${bodyLength}\r\n`;
+      else if (t.isHead) {
+        // length unknown: say nothing about it
+      } else if (t.http10) t.keepAlive = false; // close-delimited (RFC 9112 §6.3 rule 8)
+      else {
+        head += 'Transfer-Encoding: chunked\r\n';
+        this.chunked = true;
+      }
+    }
+    if (!t.keepAlive) head += 'Connection: close\r\n';
+    else if (t.http10) head += 'Connection: keep-alive\r\n';
+    head += '\r\n';
+    const socket = t.socket;
+    if (socket.destroyed) return;
+    // Coalesce the head with whatever body is written in the same tick into one writev.
+    socket.cork();
+    socket.write(head, 'latin1');
+    process.nextTick(uncork, socket);
+  }
+
+  /** Writes body bytes; false means the client is not keeping up: wait for `onDrain`. */
+  write(chunk: Buffer): boolean {
+    if (this.finished || this.noBody || chunk.length === 0) return true;
+    const socket = this.target.socket;
+    if (socket.destroyed) return true;
+    this.bytesWritten += chunk.length;
+    if (!this.chunked) return socket.write(chunk);
+    socket.cork();
+    socket.write(`${chunk.length.toString(16)}\r\n`, 'latin1');
+    socket.write(chunk);
+    const ok = socket.write('\r\n', 'latin1');
+    socket.uncork();
+    return ok;
+  }
+
+  /** Calls `fn` if the client goes away before the response is complete. */
+  whenClientGone(fn: () => void): void {
+    this.target.onClientGone = fn;
+  }
+
+  /** Calls `fn` once the socket's write buffer has drained. */
+  onDrain(fn: () => void): void {
+    this.target.socket.once('drain', fn);
+  }
+
+  /** Completes the response. */
+  end(): void {
+    if (this.finished) return;
+    this.finished = true;
+    const socket = this.target.socket;
+    if (this.chunked && !socket.destroyed) socket.write('0\r\n\r\n', 'latin1');
+    this.target.onFinish(false);
+  }
+
+  /** A response that cannot be completed: the client must see the connection cut, not a short body. */
+  abort(): void {
+    if (this.finished) return;
+    this.finished = true;
+    this.target.keepAlive = false;
+    this.target.socket.destroy();
+    this.target.onFinish(true);
+  }
+
+  /** Sends `100 Continue` (RFC 9110 §10.1.1) before the body is read. */
+  writeContinue(): void {
+    if (!this.headersSent && !this.target.socket.destroyed) this.target.socket.write('HTTP/1.1 100 Continue\r\n\r\n', 'latin1');
+  }
+
+  /** Convenience for small generated responses (errors, redirects, fixed answers). */
+  send(status: number, headers: readonly string[], body: string | Buffer): void {
+    const buf = typeof body === 'string' ? Buffer.from(body, 'utf8') : body;
+    this.writeHead(status, headers, buf.length);
+    this.write(buf);
+    this.end();
+  }
+}

@@ -1,0 +1,80 @@
+/**
+ * The header list sent upstream: the client's headers less hop-by-hop ones (RFC 9110 §7.6.1),
+ * less anything a client could use to lie about itself unless it is a trusted proxy, plus
+ * X-Forwarded-For / -Proto / -Host and the Host chosen by the route. Framing headers are not
+ * copied: the request is re-framed for the upstream (RFC 9112 §6).
+ */
+import { connectionListed, HOP_BY_HOP } from './hop-by-hop.js';
+
+export interface ForwardingContext {
+  /** The peer address of the client connection. */
+  peer: string;
+  /** Whether the peer is a trusted proxy (its X-Forwarded-* are kept and extended). */
+  peerTrusted: boolean;
+  /** http or https: the scheme the client used to reach Barbican. */
+  scheme: string;
+  /** The Host header to send upstream. */
+  host: string;
+  /** The Host header the client sent (for X-Forwarded-Host). */
+  clientHost: string;
+}
+
+/** Not copied from the client; set below or by the framing. */
+const REPLACED = new Set(['host', 'content-length', 'x-forwarded-for', 'x-forwarded-proto', 'x-forwarded-host', 'forwarded', 'expect']);
+
+/** Returns the flat [name, value, …] header list for the upstream request. */
+export function forwardRequestHeaders(raw: readonly string[], ctx: ForwardingContext): string[] {
+  const listed = connectionListed(raw);
+  const out: string[] = [];
+  let xff: string | undefined;
+  let xfp: string | undefined;
+  let xfh: string | undefined;
+  let forwarded: string | undefined;
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i]!;
+    const lower = name.toLowerCase();
+    if (HOP_BY_HOP.has(lower) || (listed !== null && listed.has(lower))) continue;
+    if (REPLACED.has(lower)) {
+      if (!ctx.peerTrusted) continue;
+      const value = raw[i + 1]!;
+      if (lower === 'x-forwarded-for') xff = xff === undefined ? value : `${xff}, ${value}`;
+      else if (lower === 'x-forwarded-proto') xfp ??= value;
+      else if (lower === 'x-forwarded-host') xfh ??= value;
+      else if (lower === 'forwarded') forwarded = forwarded === undefined ? value : `${forwarded}, ${value}`;
+      continue;
+    }
+    out.push(name, raw[i + 1]!);
+  }
+  out.push('Host', ctx.host);
+  out.push('X-Forwarded-For', xff === undefined ? ctx.peer : `${xff}, ${ctx.peer}`);
+  out.push('X-Forwarded-Proto', xfp ?? ctx.scheme);
+  out.push('X-Forwarded-Host', xfh ?? ctx.clientHost);
+  if (forwarded !== undefined) out.push('Forwarded', forwarded);
+  return out;
+}
+
+/**
+ * The response header list for the client: the target's headers less hop-by-hop ones, those
+ * its Connection header names, framing (the writer re-frames) and `hidden` (lower case).
+ */
+export function forwardResponseHeaders(raw: readonly string[], hidden: ReadonlySet<string>): string[] {
+  const listed = connectionListed(raw);
+  const out: string[] = [];
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i]!;
+    const lower = name.toLowerCase();
+    if (HOP_BY_HOP.has(lower) || lower === 'content-length' || hidden.has(lower) || (listed !== null && listed.has(lower))) continue;
+    out.push(name, raw[i + 1]!);
+  }
+  return out;
+}
+
+/** Serializes a request head. `bodyLength`: exact length, -1 for chunked, 0 for none. */
+export function serializeRequestHead(method: string, path: string, headers: readonly string[], bodyLength: number): string {
+  let head = `${method} ${path} HTTP/1.1\r\n`;
+  for (let i = 0; i < headers.length; i += 2) head += `${headers[i]}: ${headers[i + 1]}\r\n`;
+  if (bodyLength > 0) head += `Content-Length: ${bodyLength}\r\n`;
+  else if (bodyLength < 0) head += 'Transfer-Encoding: chunked\r\n';
+  else if (method === 'POST' || method === 'PUT' || method === 'PATCH') head += 'Content-Length: 0\r\n';
+  return head + '\r\n';
+}

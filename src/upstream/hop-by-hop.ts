@@ -1,0 +1,40 @@
+/**
+ * Hop-by-hop header handling (RFC 9110 §7.6.1): these apply to one connection only and are
+ * never forwarded, and neither is any header the Connection header names — except that a
+ * Connection header can never remove Host or the framing headers (those are rebuilt by
+ * Barbican anyway, but a client must not be able to make the origin see a request without them).
+ */
+
+/** Always removed when forwarding, in both directions (lower case). */
+export const HOP_BY_HOP = new Set([
+  'connection',
+  'keep-alive',
+  'proxy-connection',
+  'proxy-authenticate',
+  'proxy-authorization',
+  'te',
+  'trailer',
+  'transfer-encoding',
+  'upgrade',
+]);
+
+/** Headers a Connection header may not remove. */
+const PROTECTED = new Set(['host', 'content-length', 'transfer-encoding', 'date']);
+
+/**
+ * The extra header names (lower case) listed in Connection headers, or null when there are
+ * none beyond the usual keep-alive / close tokens. `rawHeaders` is flat [name, value, …].
+ */
+export function connectionListed(rawHeaders: readonly string[]): Set<string> | null {
+  let listed: Set<string> | null = null;
+  for (let i = 0; i < rawHeaders.length; i += 2) {
+    const name = rawHeaders[i]!;
+    if (name.length !== 10 || name.toLowerCase() !== 'connection') continue;
+    for (const token of rawHeaders[i + 1]!.split(',')) {
+      const t = token.trim().toLowerCase();
+      if (t === '' || t === 'close' || t === 'keep-alive' || PROTECTED.has(t)) continue;
+      (listed ??= new Set()).add(t);
+    }
+  }
+  return listed;
+}

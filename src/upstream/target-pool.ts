@@ -1,0 +1,203 @@
+/**
+ * Keep-alive connection pool for one target: reuses the most recently used idle connection
+ * (least likely to have been closed by the target), opens new ones up to the cap, queues
+ * beyond it, and retries once on a fresh connection when a reused one turns out to have been
+ * closed by the target before it read anything (the keep-alive race, RFC 9112 §9.3.1).
+ */
+import { connect as netConnect, type Socket } from 'node:net';
+import { connect as tlsConnect, type ConnectionOptions } from 'node:tls';
+import { ProxyError } from '../errors/index.js';
+import type { RequestBody } from '../server/request-body.js';
+import { classifyConnectError } from './classify-error.js';
+import { UpstreamConnection, type ConnectionOwner, type SendOptions, type UpstreamExchange } from './upstream-connection.js';
+
+export interface TargetPoolOptions {
+  /** Target origin, e.g. http://127.0.0.1:3001. */
+  url: string;
+  maxConnections: number;
+  connectTimeout: number;
+  idleTimeout: number;
+  maxResponseHeaderBytes: number;
+  /** TLS options for https targets (servername, ca, cert, key, rejectUnauthorized). */
+  tls?: ConnectionOptions;
+}
+
+type Waiter = (err: ProxyError | null, conn?: UpstreamConnection) => void;
+
+/** A request as the pool sends it. */
+export interface UpstreamRequest {
+  head: string;
+  body: RequestBody | null;
+  chunked: boolean;
+  /** Safe to send twice (RFC 9110 §9.2.2); a body already partly sent is never replayed. */
+  idempotent: boolean;
+  options: SendOptions;
+}
+
+/** Handle for an upstream call in progress. */
+export interface UpstreamCall {
+  /** Client drained: continue reading the response. */
+  resume(): void;
+  /** Client gone: cancel the call and drop its connection. */
+  abort(): void;
+}
+
+export class TargetPool implements ConnectionOwner {
+  readonly host: string;
+  readonly port: number;
+  readonly secure: boolean;
+  /** host:port as it appears in a Host header for this target. */
+  readonly authority: string;
+  private readonly idle: UpstreamConnection[] = [];
+  private readonly waiters: Waiter[] = [];
+  private open = 0;
+  private closed = false;
+
+  constructor(private readonly options: TargetPoolOptions) {
+    const url = new URL(options.url);
+    this.secure = url.protocol === 'https:';
+    this.host = url.hostname.startsWith('[') ? url.hostname.slice(1, -1) : url.hostname;
+    this.port = Number(url.port) || (this.secure ? 443 : 80);
+    this.authority = url.host;
+  }
+
+  /** Sends a request on a pooled connection and streams the response to `exchange`. */
+  request(req: UpstreamRequest, exchange: UpstreamExchange): UpstreamCall {
+    let conn: UpstreamConnection | null = null;
+    let aborted = false;
+    let retried = false;
+    const attempt = (fresh: boolean): void => {
+      this.acquire(fresh, (err, c) => {
+        if (aborted) {
+          if (c) this.release(c);
+          return;
+        }
+        if (err || !c) {
+          exchange.onError(err ?? new ProxyError('INTERNAL', 'no connection'));
+          return;
+        }
+        conn = c;
+        c.send(req.head, req.body, req.chunked, wrapped, req.options);
+      });
+    };
+    const wrapped: UpstreamExchange = {
+      isHead: exchange.isHead,
+      onResponseHead: (s, r, h, l) => exchange.onResponseHead(s, r, h, l),
+      onResponseData: (chunk) => exchange.onResponseData(chunk),
+      onResponseEnd: () => {
+        conn = null;
+        exchange.onResponseEnd();
+      },
+      onError(err) {
+        const c = conn;
+        conn = null;
+        // The target closed a reused connection before answering: it most likely never saw
+        // the request. Replay only what is safe to replay and was not partly sent.
+        const stale =
+          c !== null && c.requests > 1 && !c.responseStarted && err.code === 'UPSTREAM_RESET' && !retried &&
+          req.idempotent && c.bodyBytesSent === 0 && (req.body === null || req.body.error === null);
+        if (stale && !aborted) {
+          retried = true;
+          attempt(true);
+          return;
+        }
+        exchange.onError(err);
+      },
+    };
+    attempt(false);
+    return {
+      resume: () => conn?.resume(),
+      abort: () => {
+        aborted = true;
+        const c = conn;
+        conn = null;
+        c?.abort();
+      },
+    };
+  }
+
+  private acquire(fresh: boolean, cb: Waiter): void {
+    if (this.closed) {
+      cb(new ProxyError('SHUTTING_DOWN'));
+      return;
+    }
+    if (!fresh) {
+      while (this.idle.length > 0) {
+        const conn = this.idle.pop()!;
+        if (conn.usable) {
+          cb(null, conn);
+          return;
+        }
+      }
+    }
+    if (this.open < this.options.maxConnections) {
+      this.connect(cb);
+      return;
+    }
+    this.waiters.push(cb);
+  }
+
+  private connect(cb: Waiter): void {
+    this.open++;
+    const o = this.options;
+    let socket: Socket;
+    let done = false;
+    const finish = (err: ProxyError | null): void => {
+      if (done) return;
+      done = true;
+      clearTimeout(timer);
+      socket.removeListener('error', onError);
+      if (err) {
+        this.open--;
+        socket.destroy();
+        cb(err);
+        this.serveWaiters();
+        return;
+      }
+      cb(null, new UpstreamConnection(socket, this, o.maxResponseHeaderBytes));
+    };
+    const onError = (err: NodeJS.ErrnoException): void => finish(classifyConnectError(err));
+    if (this.secure) {
+      socket = tlsConnect({ ...o.tls, host: this.host, port: this.port, ALPNProtocols: ['http/1.1'] }, () => finish(null));
+    } else {
+      socket = netConnect({ host: this.host, port: this.port, noDelay: true }, () => finish(null));
+    }
+    socket.on('error', onError);
+    const timer = setTimeout(
+      () => finish(new ProxyError('UPSTREAM_CONNECT_TIMEOUT', `no connection within ${o.connectTimeout} ms`)),
+      o.connectTimeout,
+    );
+  }
+
+  /** A connection finished its response and may be reused. */
+  release(conn: UpstreamConnection): void {
+    if (this.closed || !conn.usable) {
+      conn.socket.destroy();
+      return;
+    }
+    const waiter = this.waiters.shift();
+    if (waiter) waiter(null, conn);
+    else this.idle.push(conn);
+  }
+
+  /** A connection closed. */
+  forget(conn: UpstreamConnection): void {
+    this.open--;
+    const i = this.idle.indexOf(conn);
+    if (i !== -1) this.idle.splice(i, 1);
+    this.serveWaiters();
+  }
+
+  private serveWaiters(): void {
+    while (this.waiters.length > 0 && this.open < this.options.maxConnections && !this.closed) {
+      this.connect(this.waiters.shift()!);
+    }
+  }
+
+  /** Closes idle connections and refuses new requests; busy connections finish their response. */
+  close(): void {
+    this.closed = true;
+    for (const conn of this.idle.splice(0)) conn.socket.destroy();
+    for (const waiter of this.waiters.splice(0)) waiter(new ProxyError('SHUTTING_DOWN'));
+  }
+}

@@ -1,0 +1,296 @@
+/**
+ * One pooled HTTP/1.1 connection to a target: writes a request head and streams the request
+ * body (re-framed by Barbican, never passed through as the client framed it), parses the
+ * response with llhttp and streams it to the exchange with backpressure.
+ */
+import type { Socket } from 'node:net';
+import { ProxyError } from '../errors/index.js';
+import { HTTPParser, type LlhttpError, type LlhttpParser, type OnHeadersComplete } from '../server/llhttp.js';
+import type { BodySink, RequestBody } from '../server/request-body.js';
+import { classifyConnectionError } from './classify-error.js';
+
+/** The per-request side of an upstream call. */
+export interface UpstreamExchange {
+  /** The request is HEAD: the response has no body whatever its headers say. */
+  readonly isHead: boolean;
+  /** `contentLength` is the exact body size, or -1 when not known in advance. */
+  onResponseHead(status: number, reason: string, rawHeaders: string[], contentLength: number): void;
+  /** Returns false when the client cannot take more; call `resume()` once it can. */
+  onResponseData(chunk: Buffer): boolean;
+  onResponseEnd(): void;
+  /** The call failed (upstream error, or the request body failed on the client side). */
+  onError(err: ProxyError): void;
+}
+
+export interface SendOptions {
+  responseHeadersTimeout: number;
+  idleTimeout: number;
+}
+
+/** What the connection needs from its pool. */
+export interface ConnectionOwner {
+  release(conn: UpstreamConnection): void;
+  forget(conn: UpstreamConnection): void;
+}
+
+const RESOURCE = {};
+
+function uncork(socket: Socket): void {
+  socket.uncork();
+}
+
+export class UpstreamConnection implements BodySink {
+  /** Requests sent on this connection (more than 0 means it is a reused connection). */
+  requests = 0;
+  private readonly parser: LlhttpParser;
+  private exchange: UpstreamExchange | null = null;
+  private body: RequestBody | null = null;
+  private chunked = false;
+  private bodyDone = true;
+  /** Bytes of the request body written to the socket. */
+  bodyBytesSent = 0;
+  /** Any response byte has been parsed for the current request. */
+  responseStarted = false;
+  private headReceived = false;
+  private informational = false;
+  private keepAlive = false;
+  private responseTimer: NodeJS.Timeout | null = null;
+  private idleTimeout = 0;
+  private headerParts: string[] = [];
+  private closed = false;
+
+  constructor(
+    readonly socket: Socket,
+    private readonly owner: ConnectionOwner,
+    maxHeaderBytes: number,
+  ) {
+    const parser = new HTTPParser();
+    parser.initialize(HTTPParser.RESPONSE, RESOURCE, maxHeaderBytes, HTTPParser.kLenientNone);
+    parser[HTTPParser.kOnHeaders] = this.onHeaders;
+    parser[HTTPParser.kOnHeadersComplete] = this.onHeadersComplete;
+    parser[HTTPParser.kOnBody] = this.onBody;
+    parser[HTTPParser.kOnMessageComplete] = this.onMessageComplete;
+    this.parser = parser;
+    socket.setNoDelay(true);
+    socket.on('data', this.onSocketData);
+    socket.on('end', this.onSocketEnd);
+    socket.on('error', this.onSocketError);
+    socket.on('close', this.onClose);
+    socket.on('timeout', this.onTimeout);
+  }
+
+  get usable(): boolean {
+    return !this.closed && !this.socket.destroyed && this.exchange === null;
+  }
+
+  /**
+   * Sends one request. `head` is the complete request head (request line, headers, blank line)
+   * including the framing headers matching `chunked`; `body` is null for a request without one.
+   */
+  send(head: string, body: RequestBody | null, chunked: boolean, exchange: UpstreamExchange, options: SendOptions): void {
+    this.requests++;
+    this.exchange = exchange;
+    this.body = body;
+    this.chunked = chunked;
+    this.bodyDone = body === null;
+    this.bodyBytesSent = 0;
+    this.responseStarted = false;
+    this.headReceived = false;
+    this.informational = false;
+    this.idleTimeout = options.idleTimeout;
+    this.socket.setTimeout(0);
+    this.responseTimer = setTimeout(this.onResponseTimeout, options.responseHeadersTimeout);
+    const socket = this.socket;
+    socket.cork();
+    socket.write(head, 'latin1');
+    if (body !== null) body.pipe(this);
+    process.nextTick(uncork, socket);
+  }
+
+  /** The client drained: read more of the response. */
+  resume(): void {
+    if (!this.closed) this.socket.resume();
+  }
+
+  /** The exchange is abandoned (client gone): the connection is in an unknown state, close it. */
+  abort(): void {
+    this.detach();
+    this.socket.destroy();
+  }
+
+  // --- request body (BodySink) ---
+
+  onData(chunk: Buffer): boolean {
+    const socket = this.socket;
+    if (this.closed) return true;
+    this.bodyBytesSent += chunk.length;
+    if (!this.chunked) {
+      if (socket.write(chunk)) return true;
+    } else {
+      // RFC 9112 §7.1: the body is re-chunked here; client chunk boundaries and extensions are not kept.
+      socket.cork();
+      socket.write(`${chunk.length.toString(16)}\r\n`, 'latin1');
+      socket.write(chunk);
+      const ok = socket.write('\r\n', 'latin1');
+      socket.uncork();
+      if (ok) return true;
+    }
+    socket.once('drain', this.onBodyDrain);
+    return false;
+  }
+
+  onEnd(): void {
+    if (this.closed) return;
+    if (this.chunked) this.socket.write('0\r\n\r\n', 'latin1');
+    this.bodyDone = true;
+  }
+
+  onError(err: ProxyError): void {
+    // The client side of the body failed (too large, too slow, malformed, client gone).
+    this.fail(err);
+  }
+
+  private onBodyDrain = (): void => {
+    this.body?.resume();
+  };
+
+  // --- response ---
+
+  private onSocketData = (chunk: Buffer): void => {
+    if (this.exchange === null) {
+      // Bytes from the target with no request outstanding: the connection is out of sync.
+      this.socket.destroy();
+      return;
+    }
+    this.responseStarted = true;
+    const ret = this.parser.execute(chunk);
+    if (typeof ret !== 'number') this.onParseError(ret);
+  };
+
+  private onHeaders = (headers: string[]): void => {
+    for (let i = 0; i < headers.length; i++) this.headerParts.push(headers[i]!);
+  };
+
+  private onHeadersComplete: OnHeadersComplete = (_maj, _min, headers, _m, _u, status, reason, upgrade, shouldKeepAlive) => {
+    if (headers === undefined) {
+      headers = this.headerParts;
+      this.headerParts = [];
+    }
+    const exchange = this.exchange;
+    if (exchange === null) return 0;
+    if (status < 200 && status !== 101) {
+      // RFC 9110 §15.2: interim responses are not the final answer; wait for the next one.
+      this.informational = true;
+      return 0;
+    }
+    if (upgrade || status === 101) {
+      // No Upgrade was sent, so a switch of protocols is a broken response.
+      this.fail(new ProxyError('UPSTREAM_BAD_RESPONSE', 'unexpected 101 Switching Protocols'));
+      return 2;
+    }
+    this.clearResponseTimer();
+    this.headReceived = true;
+    this.keepAlive = shouldKeepAlive;
+    if (this.idleTimeout > 0) this.socket.setTimeout(this.idleTimeout);
+    let contentLength = -1;
+    for (let i = 0; i < headers.length; i += 2) {
+      const name = headers[i]!;
+      if (name.length === 14 && name.toLowerCase() === 'content-length') {
+        contentLength = Number(headers[i + 1]);
+        break;
+      }
+      if (name.length === 17 && name.toLowerCase() === 'transfer-encoding') break;
+    }
+    exchange.onResponseHead(status, reason ?? '', headers, contentLength);
+    // RFC 9110 §9.3.2: a response to HEAD has no body whatever its headers say (1 = skip body).
+    return exchange.isHead ? 1 : 0;
+  };
+
+  private onBody = (chunk: Buffer): void => {
+    const exchange = this.exchange;
+    if (exchange !== null && !exchange.onResponseData(chunk)) this.socket.pause();
+  };
+
+  private onMessageComplete = (): void => {
+    this.headerParts = [];
+    if (this.informational) {
+      this.informational = false;
+      return;
+    }
+    const exchange = this.exchange;
+    if (exchange === null) return;
+    const reusable = this.keepAlive && this.bodyDone;
+    this.detach();
+    exchange.onResponseEnd();
+    if (reusable && !this.closed) {
+      this.socket.setTimeout(this.idleTimeout);
+      this.owner.release(this);
+    } else this.socket.destroy();
+  };
+
+  private onParseError(err: LlhttpError): void {
+    this.fail(new ProxyError('UPSTREAM_BAD_RESPONSE', `invalid response from target: ${err.reason ?? err.code}`));
+  }
+
+  private onSocketEnd = (): void => {
+    // A close-delimited body ends here (RFC 9112 §6.3 rule 8).
+    if (this.exchange !== null && this.headReceived) {
+      const ret = this.parser.finish();
+      if (ret !== undefined && typeof ret !== 'number') this.onParseError(ret);
+    }
+    this.socket.destroy();
+  };
+
+  private onSocketError = (err: NodeJS.ErrnoException): void => {
+    this.fail(classifyConnectionError(err));
+  };
+
+  private onClose = (): void => {
+    if (this.exchange !== null) this.fail(classifyConnectionError(undefined));
+    if (this.closed) return;
+    this.closed = true;
+    this.clearResponseTimer();
+    this.owner.forget(this);
+    this.parser.remove();
+    this.parser.free();
+  };
+
+  private onTimeout = (): void => {
+    if (this.exchange === null) {
+      // idle in the pool for longer than timeouts.idle
+      this.socket.destroy();
+      return;
+    }
+    if (this.headReceived) this.fail(new ProxyError('UPSTREAM_IDLE_TIMEOUT', `no data from the target for ${this.idleTimeout} ms`));
+  };
+
+  private onResponseTimeout = (): void => {
+    this.responseTimer = null;
+    if (this.exchange !== null && !this.headReceived) {
+      this.fail(new ProxyError('UPSTREAM_RESPONSE_TIMEOUT', 'the target did not answer in time'));
+    }
+  };
+
+  private clearResponseTimer(): void {
+    if (this.responseTimer !== null) {
+      clearTimeout(this.responseTimer);
+      this.responseTimer = null;
+    }
+  }
+
+  private detach(): void {
+    this.clearResponseTimer();
+    this.body?.unpipe();
+    this.body = null;
+    this.exchange = null;
+    this.socket.removeListener('drain', this.onBodyDrain);
+  }
+
+  /** Ends the current exchange with an error; the connection is not reused. */
+  private fail(err: ProxyError): void {
+    const exchange = this.exchange;
+    this.detach();
+    this.socket.destroy();
+    exchange?.onError(err);
+  }
+}
