@@ -10,7 +10,7 @@ export const configSchema = z.strictObject({
   listeners: listenersSchema,
   upstreams: upstreamsSchema,
   routes: routesSchema,
-  logging: loggingSchema.prefault({}),
+  logging: loggingSchema.prefault({}).describe('Operational log and access log.'),
 });
 
 /** The validated configuration, with defaults filled and units parsed. */

@@ -11,9 +11,13 @@ const SIZE_UNITS: Record<string, number> = {
   kib: 1024, mib: 1024 ** 2, gib: 1024 ** 3,
 };
 
-/** Parses `250ms`, `30s`, `1.5m`, `1h` (or a bare number of milliseconds) into milliseconds. */
+/**
+ * Parses `250ms`, `30s`, `1.5m`, `1h` into milliseconds. A bare number is refused (is `10`
+ * seconds or milliseconds?) except 0, which needs no unit.
+ */
 export function parseDuration(input: string | number): number | undefined {
-  if (typeof input === 'number') return Number.isFinite(input) && input >= 0 ? input : undefined;
+  if (typeof input === 'number') return input === 0 ? 0 : undefined;
+  if (input.trim() === '0') return 0;
   const m = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h)\s*$/.exec(input);
   if (!m) return undefined;
   return Math.round(Number(m[1]) * DURATION_UNITS[m[2]!]!);
@@ -36,7 +40,7 @@ export function duration() {
     .transform((v, ctx) => {
       const ms = parseDuration(v);
       if (ms === undefined) {
-        ctx.addIssue({ code: 'custom', message: `expected a duration like 250ms, 30s, 5m or 1h, got ${JSON.stringify(v)}` });
+        ctx.addIssue({ code: 'custom', message: `expected a duration with a unit, like 250ms, 30s, 5m or 1h, got ${JSON.stringify(v)}` });
         return z.NEVER;
       }
       return ms;

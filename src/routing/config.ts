@@ -38,7 +38,7 @@ export const headerEditsSchema = z.strictObject({
 export const rewriteSchema = z.strictObject({
   stripPrefix: z.string().startsWith('/').optional().describe('Prefix removed from the path before forwarding.'),
   addPrefix: z.string().startsWith('/').optional().describe('Prefix added to the path before forwarding (after stripPrefix).'),
-  host: z.string().default('keep').describe('Host header sent upstream: keep (the client\'s), target (the target\'s host:port) or a literal host.'),
+  host: z.string().min(1).default('keep').describe('Host header sent upstream: keep (the client\'s), target (the target\'s host:port) or a literal host.'),
 });
 
 export const redirectSchema = z.strictObject({

@@ -32,6 +32,8 @@ export interface ConnectionHost {
 }
 
 const freeParsers: LlhttpParser[] = [];
+/** How long a closing connection keeps reading (and discarding) before it is cut. */
+const LINGER_MS = 2000;
 const PARSER_RESOURCE = {};
 
 function stripMappedPrefix(address: string | undefined): string {
@@ -98,6 +100,8 @@ export class Http1Connection {
   private urlPart = '';
   private messageStart = 0;
   private closing = false;
+  /** FIN sent: input is discarded until the client closes or the linger time ends. */
+  private ending = false;
   private closed = false;
   private readingPaused = false;
   /** Absolute deadlines (performance.now() ms), 0 = none. Checked by the listener's sweep. */
@@ -135,7 +139,7 @@ export class Http1Connection {
   /** Closes the connection at the next point where no response is in progress. */
   drain(): void {
     this.closing = true;
-    if (this.active === null && this.parsing === null) this.socket.end();
+    if (this.active === null && this.parsing === null) this.closeAfterResponse();
   }
 
   /** Called by the sweep with the current time; enforces the deadlines. */
@@ -143,7 +147,9 @@ export class Http1Connection {
     if (this.closed) return;
     if (this.headersDeadline !== 0 && now >= this.headersDeadline && this.active === null) {
       this.headersDeadline = 0;
-      this.failBeforeHandling(new ProxyError('REQUEST_HEADERS_TIMEOUT'));
+      // A connection that never started a request is closed quietly (browsers pre-connect).
+      if (this.messageStart === 0) this.socket.destroy();
+      else this.failBeforeHandling(new ProxyError('REQUEST_HEADERS_TIMEOUT'));
     } else if (this.requestDeadline !== 0 && now >= this.requestDeadline) {
       this.requestDeadline = 0;
       const parsing = this.parsing;
@@ -160,6 +166,7 @@ export class Http1Connection {
   }
 
   private onData = (chunk: Buffer): void => {
+    if (this.ending) return;
     this.idleDeadline = 0;
     const ret = this.parser.execute(chunk);
     if (typeof ret !== 'number') this.onParseError(ret);
@@ -269,10 +276,7 @@ export class Http1Connection {
     const reusable = exchange.keepAlive && exchange.req.body.complete && !this.closing && !this.host.draining;
     if (!reusable) {
       // RFC 9112 §9.6: after a response with "close", no further requests on this connection.
-      this.closing = true;
-      this.queue.length = 0;
-      if (this.parsing !== null && this.parsing !== exchange) this.parsing = null;
-      this.socket.end();
+      this.closeAfterResponse();
       return;
     }
     const next = this.queue.shift();
@@ -283,6 +287,23 @@ export class Http1Connection {
     }
     this.resumeReading();
     if (this.parsing === null) this.idleDeadline = performance.now() + this.host.limits.keepAliveTimeout;
+  }
+
+  /**
+   * Sends FIN, then keeps reading and discarding for a short while so that bytes the client is
+   * still sending (an unread body) do not turn into a reset that destroys the response in
+   * flight (RFC 9112 §9.6, "lingering close"); then the connection is cut.
+   */
+  private closeAfterResponse(): void {
+    if (this.ending) return;
+    this.closing = true;
+    this.ending = true;
+    this.queue.length = 0;
+    this.parsing = null;
+    this.socket.end();
+    this.readingPaused = false;
+    this.socket.resume();
+    setTimeout(destroySocket, LINGER_MS, this.socket).unref();
   }
 
   private onParseError(err: LlhttpError): void {
@@ -375,3 +396,7 @@ export class Http1Connection {
 }
 
 function noop(): void {}
+
+function destroySocket(socket: Socket): void {
+  socket.destroy();
+}

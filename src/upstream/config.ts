@@ -5,7 +5,7 @@ import { duration } from '../config/units.js';
 const targetUrl = z.string().refine((v) => {
   try {
     const u = new URL(v);
-    return (u.protocol === 'http:' || u.protocol === 'https:') && u.hostname !== '' && (u.pathname === '/' || u.pathname === '') && !u.search && !u.hash && !u.username;
+    return (u.protocol === 'http:' || u.protocol === 'https:') && u.hostname !== '' && (u.pathname === '/' || u.pathname === '') && !u.search && !u.hash && !u.username && !u.password;
   } catch {
     return false;
   }
@@ -33,7 +33,7 @@ export const upstreamTlsSchema = z.strictObject({
 export const upstreamSchema = z.strictObject({
   targets: z.array(targetSchema).min(1).describe('Servers of this upstream.'),
   balancer: z.enum(['roundRobin']).default('roundRobin').describe('How a target is chosen: roundRobin (smooth weighted).'),
-  timeouts: upstreamTimeoutsSchema.prefault({}),
+  timeouts: upstreamTimeoutsSchema.prefault({}).describe('Upstream timeouts (routes may override responseHeaders and idle).'),
   maxConnectionsPerTarget: z.number().int().min(1).default(1024).describe('Most connections open to one target; requests beyond wait for a free connection.'),
   tls: upstreamTlsSchema.prefault({}).describe('TLS settings for https:// targets.'),
 });

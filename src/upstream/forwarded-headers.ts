@@ -4,6 +4,7 @@
  * X-Forwarded-For / -Proto / -Host and the Host chosen by the route. Framing headers are not
  * copied: the request is re-framed for the upstream (RFC 9112 §6).
  */
+import { httpDate } from '../server/http-date.js';
 import { connectionListed, HOP_BY_HOP } from './hop-by-hop.js';
 
 export interface ForwardingContext {
@@ -60,12 +61,16 @@ export function forwardRequestHeaders(raw: readonly string[], ctx: ForwardingCon
 export function forwardResponseHeaders(raw: readonly string[], hidden: ReadonlySet<string>): string[] {
   const listed = connectionListed(raw);
   const out: string[] = [];
+  let dated = false;
   for (let i = 0; i < raw.length; i += 2) {
     const name = raw[i]!;
     const lower = name.toLowerCase();
     if (HOP_BY_HOP.has(lower) || lower === 'content-length' || hidden.has(lower) || (listed !== null && listed.has(lower))) continue;
+    if (lower === 'date') dated = true;
     out.push(name, raw[i + 1]!);
   }
+  // RFC 9110 §6.6.1: a recipient with a clock adds Date to a response forwarded without one.
+  if (!dated) out.push('Date', httpDate());
   return out;
 }
 

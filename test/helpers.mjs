@@ -1,0 +1,174 @@
+// Shared helpers for integration tests: real origins, the real proxy process, raw clients.
+// Everything listens on 127.0.0.1 port 0 and is closed by the returned close() functions.
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
+import http from 'node:http';
+import net from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { stringify } from 'yaml';
+
+export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
+export const BIN = join(ROOT, 'bin', 'barbican.js');
+
+/**
+ * Starts a node:http origin on 127.0.0.1:0. `handler(req, res)` defaults to an echo of the
+ * request as JSON. Returns { url, port, server, requests, close() } where `requests` records
+ * { method, url, headers, rawHeaders } of every request received.
+ */
+export async function startOrigin(handler) {
+  const requests = [];
+  const sockets = new Set();
+  const server = http.createServer((req, res) => {
+    requests.push({ method: req.method, url: req.url, headers: req.headers, rawHeaders: req.rawHeaders });
+    if (handler) return handler(req, res);
+    const chunks = [];
+    req.on('data', (c) => chunks.push(c));
+    req.on('end', () => {
+      const body = Buffer.concat(chunks);
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ method: req.method, url: req.url, headers: req.headers, bodyLength: body.length }));
+    });
+  });
+  server.on('connection', (s) => {
+    sockets.add(s);
+    s.on('close', () => sockets.delete(s));
+  });
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const port = server.address().port;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    port,
+    server,
+    requests,
+    async close() {
+      for (const s of sockets) s.destroy();
+      await new Promise((r) => server.close(() => r()));
+    },
+  };
+}
+
+/** An address where nothing listens (connect is refused). */
+export async function deadAddress() {
+  const s = net.createServer();
+  s.listen(0, '127.0.0.1');
+  await once(s, 'listening');
+  const port = s.address().port;
+  await new Promise((r) => s.close(r));
+  return `http://127.0.0.1:${port}`;
+}
+
+/**
+ * Starts the real proxy (`node bin/barbican.js --config <file>`) with `config` (an object,
+ * written as YAML). Listener addresses default to 127.0.0.1:0; the bound ports are read from
+ * the proxy's log. Returns { url, port, ports, proc, stdout(), stderr(), close(signal) }.
+ */
+export async function startProxy(config, { env = {}, timeoutMs = 10_000 } = {}) {
+  const dir = mkdtempSync(join(tmpdir(), 'barbican-test-'));
+  const full = {
+    listeners: [{ name: 'web', address: '127.0.0.1:0' }],
+    logging: { level: 'info', accessLog: { format: 'json', output: 'stdout' } },
+    ...config,
+  };
+  const file = join(dir, 'barbican.yaml');
+  writeFileSync(file, stringify(full));
+  const proc = spawn(process.execPath, [BIN, '--config', file], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  let err = '';
+  proc.stdout.on('data', (d) => (out += d));
+  const ports = {};
+  const ready = new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`proxy did not start:\n${err}`)), timeoutMs);
+    proc.stderr.on('data', (d) => {
+      err += d;
+      for (const line of err.split('\n')) {
+        const m = /"listener":"([^"]+)","address":"[^"]*:(\d+)"/.exec(line);
+        if (m) ports[m[1]] = Number(m[2]);
+      }
+      if (Object.keys(ports).length >= full.listeners.length) {
+        clearTimeout(timer);
+        resolve();
+      }
+    });
+    proc.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`proxy exited with ${code}:\n${err}`));
+    });
+  });
+  await ready;
+  const port = ports[full.listeners[0].name];
+  return {
+    url: `http://127.0.0.1:${port}`,
+    port,
+    ports,
+    proc,
+    dir,
+    stdout: () => out,
+    stderr: () => err,
+    /** Access log records (JSON lines on stdout). */
+    accessLog: () => out.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l)),
+    async close(signal = 'SIGTERM') {
+      if (proc.exitCode === null && proc.signalCode === null) {
+        proc.kill(signal);
+        await once(proc, 'exit');
+      }
+      rmSync(dir, { recursive: true, force: true });
+      return proc.exitCode;
+    },
+  };
+}
+
+/** Minimal config for one upstream and one catch-all route (merge more keys over it). */
+export function simpleConfig(originUrl, route = {}, extra = {}) {
+  return {
+    upstreams: { origin: { targets: [{ url: originUrl }] } },
+    routes: [{ name: 'main', upstream: 'origin', ...route }],
+    ...extra,
+  };
+}
+
+/**
+ * Sends raw bytes to host:port and collects everything until the server closes the connection
+ * or `idleMs` passes with no data. Returns { data: string, closed: boolean }.
+ */
+export async function rawRequest(port, payload, { idleMs = 1000 } = {}) {
+  const socket = net.connect(port, '127.0.0.1');
+  await once(socket, 'connect');
+  let data = '';
+  let closed = false;
+  socket.on('data', (d) => (data += d.toString('latin1')));
+  socket.write(payload);
+  await new Promise((resolve) => {
+    let timer = setTimeout(resolve, idleMs);
+    socket.on('data', () => {
+      clearTimeout(timer);
+      timer = setTimeout(resolve, idleMs);
+    });
+    socket.on('close', () => {
+      closed = true;
+      clearTimeout(timer);
+      resolve();
+    });
+    socket.on('error', () => {});
+  });
+  socket.destroy();
+  return { data, closed };
+}
+
+/** An http.request wrapper resolving { status, headers, body: Buffer }. */
+export function request(url, { method = 'GET', headers = {}, body, agent = false } = {}) {
+  return new Promise((resolve, reject) => {
+    const req = http.request(url, { method, headers, agent }, (res) => {
+      const chunks = [];
+      res.on('data', (c) => chunks.push(c));
+      res.on('end', () => resolve({ status: res.statusCode, headers: res.headers, rawHeaders: res.rawHeaders, body: Buffer.concat(chunks) }));
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+    if (body !== undefined) req.end(body);
+    else req.end();
+  });
+}
