@@ -18,6 +18,7 @@ export const ERROR_CODES = {
   REQUEST_MALFORMED: { status: 400, source: 'downstream', retryable: false, summary: 'The request could not be parsed or its framing is ambiguous (RFC 9112 §6.3); the connection is closed.' },
   REQUEST_HOST_INVALID: { status: 400, source: 'downstream', retryable: false, summary: 'The Host header is missing (HTTP/1.1), repeated or not a valid host (RFC 9112 §3.2).' },
   REQUEST_TARGET_INVALID: { status: 400, source: 'downstream', retryable: false, summary: 'The request target is not in origin-form or absolute-form (RFC 9112 §3.2).' },
+  REQUEST_TRANSFER_CODING_UNSUPPORTED: { status: 501, source: 'downstream', retryable: false, summary: 'The request body uses a transfer coding other than chunked (RFC 9112 §6.1); it is not forwarded.' },
   REQUEST_METHOD_NOT_ALLOWED: { status: 405, source: 'downstream', retryable: false, summary: 'The method is not proxied (CONNECT).' },
   REQUEST_UPGRADE_UNSUPPORTED: { status: 501, source: 'downstream', retryable: false, summary: 'The request asks for a protocol upgrade that this route does not allow.' },
   REQUEST_HEADERS_TOO_LARGE: { status: 431, source: 'downstream', retryable: false, summary: 'The request head is larger than server.limits.maxHeaderBytes.' },

@@ -44,14 +44,17 @@ function handleRequest(s: Session): void {
   const req = s.req;
   s.requestId = requestIdFrom(s.header('x-request-id'));
 
-  // --- guard (RFC 9112 §3.2: exactly one valid Host; origin-form or absolute-form) ---
+  // --- guard (RFC 9112 §3.2, §6.1) ---
+  if (req.method === 'CONNECT') return fail(s, new ProxyError('REQUEST_METHOD_NOT_ALLOWED'));
   const target = parseTarget(req);
   if (target instanceof ProxyError) return fail(s, target);
   s.host = target.host;
   s.path = target.path;
   s.query = target.query;
-  if (req.method === 'CONNECT') return fail(s, new ProxyError('REQUEST_METHOD_NOT_ALLOWED'));
   if (req.upgrade) return fail(s, new ProxyError('REQUEST_UPGRADE_UNSUPPORTED'));
+  if (req.contentLength < 0 && !isPlainChunked(s.header('transfer-encoding'))) {
+    return fail(s, new ProxyError('REQUEST_TRANSFER_CODING_UNSUPPORTED'));
+  }
   const rt = s.runtime;
   s.clientIp = clientAddress(req.remoteAddress, s.header('x-forwarded-for'), rt.trusted);
 
@@ -76,6 +79,15 @@ function handleRequest(s: Session): void {
     case 'upstream':
       return forward(s, route);
   }
+}
+
+/**
+ * RFC 9112 §6.1: Barbican re-frames bodies and understands only `chunked`; a body under any
+ * other coding (gzip, chunked) would reach the origin mislabelled, so it is refused with 501.
+ * llhttp has already refused a final coding other than chunked and repeated headers are joined.
+ */
+function isPlainChunked(te: string | undefined): boolean {
+  return te !== undefined && te.trim().toLowerCase() === 'chunked';
 }
 
 /** `{scheme}`, `{host}`, `{path}` and `{query}` in a redirect target. */
@@ -127,8 +139,8 @@ function forward(s: Session, route: CompiledRoute): void {
     scheme: req.scheme,
     host: upstreamHost,
     clientHost: s.host,
+    requestId: s.requestId,
   });
-  headers.push('X-Request-Id', s.requestId);
   for (const f of route.filters) if (f.onUpstreamRequest) headers = f.onUpstreamRequest(s, headers);
   const head = serializeRequestHead(req.method, pathAndQuery, headers, req.contentLength);
 

@@ -31,7 +31,7 @@ export function classifyConnectError(err: NodeJS.ErrnoException): ProxyError {
 }
 
 /** Classifies an error on an established connection. */
-export function classifyConnectionError(err: NodeJS.ErrnoException | undefined): ProxyError {
-  const code = err?.code ?? 'ECONNRESET';
-  return new ProxyError('UPSTREAM_RESET', `connection closed by the target (${code})`, { cause: err });
+export function classifyConnectionError(err: NodeJS.ErrnoException | undefined, when = ''): ProxyError {
+  const how = err?.code ?? 'closed';
+  return new ProxyError('UPSTREAM_RESET', `connection ${how === 'closed' ? 'closed' : 'failed'} by the target${when ? ` ${when}` : ''} (${how})`, { cause: err });
 }

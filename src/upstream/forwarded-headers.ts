@@ -18,6 +18,8 @@ export interface ForwardingContext {
   host: string;
   /** The Host header the client sent (for X-Forwarded-Host). */
   clientHost: string;
+  /** The request id (the client's, if it was valid, else a new one). */
+  requestId: string;
 }
 
 /** Not copied from the client; set below or by the framing. */
@@ -34,7 +36,7 @@ export function forwardRequestHeaders(raw: readonly string[], ctx: ForwardingCon
   for (let i = 0; i < raw.length; i += 2) {
     const name = raw[i]!;
     const lower = name.toLowerCase();
-    if (HOP_BY_HOP.has(lower) || (listed !== null && listed.has(lower))) continue;
+    if (HOP_BY_HOP.has(lower) || (listed !== null && listed.has(lower)) || lower === 'x-request-id') continue;
     if (REPLACED.has(lower)) {
       if (!ctx.peerTrusted) continue;
       const value = raw[i + 1]!;
@@ -51,6 +53,7 @@ export function forwardRequestHeaders(raw: readonly string[], ctx: ForwardingCon
   out.push('X-Forwarded-Proto', xfp ?? ctx.scheme);
   out.push('X-Forwarded-Host', xfh ?? ctx.clientHost);
   if (forwarded !== undefined) out.push('Forwarded', forwarded);
+  out.push('X-Request-Id', ctx.requestId);
   return out;
 }
 

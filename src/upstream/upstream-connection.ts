@@ -55,6 +55,7 @@ export class UpstreamConnection implements BodySink {
   private informational = false;
   private keepAlive = false;
   private responseTimer: NodeJS.Timeout | null = null;
+  private responseHeadersTimeout = 0;
   private idleTimeout = 0;
   private headerParts: string[] = [];
   private closed = false;
@@ -99,7 +100,10 @@ export class UpstreamConnection implements BodySink {
     this.informational = false;
     this.idleTimeout = options.idleTimeout;
     this.socket.setTimeout(0);
-    this.responseTimer = setTimeout(this.onResponseTimeout, options.responseHeadersTimeout);
+    this.responseHeadersTimeout = options.responseHeadersTimeout;
+    // The wait for the response head starts once the whole request is sent: a slow upload is
+    // the client's time (server.limits.requestTimeout), not the origin's.
+    if (body === null) this.startResponseTimer();
     const socket = this.socket;
     socket.cork();
     socket.write(head, 'latin1');
@@ -143,6 +147,7 @@ export class UpstreamConnection implements BodySink {
     if (this.closed) return;
     if (this.chunked) this.socket.write('0\r\n\r\n', 'latin1');
     this.bodyDone = true;
+    if (!this.headReceived) this.startResponseTimer();
   }
 
   onError(err: ProxyError): void {
@@ -236,7 +241,8 @@ export class UpstreamConnection implements BodySink {
     // A close-delimited body ends here (RFC 9112 §6.3 rule 8).
     if (this.exchange !== null && this.headReceived) {
       const ret = this.parser.finish();
-      if (ret !== undefined && typeof ret !== 'number') this.onParseError(ret);
+      // Any other framing cut short by the close is a reset, not a malformed response.
+      if (ret !== undefined && typeof ret !== 'number') this.fail(classifyConnectionError(undefined, 'before the response was complete'));
     }
     this.socket.destroy();
   };
@@ -270,6 +276,11 @@ export class UpstreamConnection implements BodySink {
       this.fail(new ProxyError('UPSTREAM_RESPONSE_TIMEOUT', 'the target did not answer in time'));
     }
   };
+
+  private startResponseTimer(): void {
+    this.clearResponseTimer();
+    this.responseTimer = setTimeout(this.onResponseTimeout, this.responseHeadersTimeout);
+  }
 
   private clearResponseTimer(): void {
     if (this.responseTimer !== null) {
