@@ -51,14 +51,17 @@ export async function startOrigin(handler) {
   };
 }
 
-/** An address where nothing listens (connect is refused). */
+/**
+ * An address where nothing listens (connect is refused). It is on 127.0.0.2: every test server
+ * binds 127.0.0.1 only, so a later listen(0) that reuses the port cannot bring it to life.
+ */
 export async function deadAddress() {
   const s = net.createServer();
-  s.listen(0, '127.0.0.1');
+  s.listen(0, '127.0.0.2');
   await once(s, 'listening');
   const port = s.address().port;
   await new Promise((r) => s.close(r));
-  return `http://127.0.0.1:${port}`;
+  return `http://127.0.0.2:${port}`;
 }
 
 /**
