@@ -158,6 +158,9 @@ function forward(s: Session, route: CompiledRoute): void {
       res.onDrain(resumeUpstream);
       return false;
     },
+    onParsed() {
+      res.flushHead();
+    },
     onResponseEnd() {
       call = null;
       res.end();

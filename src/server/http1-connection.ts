@@ -8,7 +8,7 @@ import { performance } from 'node:perf_hooks';
 import { ProxyError } from '../errors/index.js';
 import type { LimitsConfig } from './config.js';
 import type { DownstreamRequest } from './downstream-request.js';
-import { HTTPParser, METHODS, type LlhttpError, type LlhttpParser, type OnHeadersComplete } from './llhttp.js';
+import { HTTPParser, METHODS, socketHandle, type LlhttpError, type LlhttpParser, type OnHeadersComplete } from './llhttp.js';
 import { RequestBody } from './request-body.js';
 import { ResponseWriter, type ResponseTarget } from './response-writer.js';
 
@@ -104,6 +104,8 @@ export class Http1Connection {
   private ending = false;
   private closed = false;
   private readingPaused = false;
+  /** llhttp reads the socket handle itself (parser.consume). */
+  private consumed = false;
   /** Absolute deadlines (performance.now() ms), 0 = none. Checked by the listener's sweep. */
   headersDeadline = 0;
   requestDeadline = 0;
@@ -122,9 +124,15 @@ export class Http1Connection {
     parser[HTTPParser.kOnHeadersComplete] = this.onHeadersComplete;
     parser[HTTPParser.kOnBody] = this.onBody;
     parser[HTTPParser.kOnMessageComplete] = this.onMessageComplete;
+    parser[HTTPParser.kOnExecute] = this.onExecute;
     this.parser = parser;
     socket.setNoDelay(true);
-    socket.on('data', this.onData);
+    // Like node:http: llhttp reads the socket directly, skipping the stream machinery per read.
+    const handle = socketHandle(socket);
+    if (handle !== undefined) {
+      parser.consume(handle);
+      this.consumed = true;
+    } else socket.on('data', this.onData);
     socket.on('end', this.onEnd);
     socket.on('error', this.onSocketError);
     socket.on('close', this.onSocketClose);
@@ -171,6 +179,20 @@ export class Http1Connection {
     const ret = this.parser.execute(chunk);
     if (typeof ret !== 'number') this.onParseError(ret);
   };
+
+  /** After each read parsed by the consumed parser. */
+  private onExecute = (ret: number | LlhttpError): void => {
+    this.idleDeadline = 0;
+    if (typeof ret !== 'number') this.onParseError(ret);
+  };
+
+  /** Stops llhttp reading the handle; further input arrives as 'data' events. */
+  private unconsume(): void {
+    if (!this.consumed) return;
+    this.consumed = false;
+    this.parser.unconsume();
+    this.socket.on('data', this.onData);
+  }
 
   private onMessageBegin = (): number => {
     this.messageStart = performance.now();
@@ -300,9 +322,11 @@ export class Http1Connection {
     this.ending = true;
     this.queue.length = 0;
     this.parsing = null;
+    this.unconsume();
     this.socket.end();
     this.readingPaused = false;
     this.socket.resume();
+    this.readStart();
     setTimeout(destroySocket, LINGER_MS, this.socket).unref();
   }
 
@@ -348,6 +372,12 @@ export class Http1Connection {
     if (this.readingPaused) return;
     this.readingPaused = true;
     this.socket.pause();
+    // A consumed handle is not stopped by pause(): stop it directly (as node:http does).
+    const handle = socketHandle(this.socket);
+    if (handle !== undefined && handle.reading) {
+      handle.reading = false;
+      handle.readStop();
+    }
   };
 
   private resumeReading = (): void => {
@@ -355,7 +385,16 @@ export class Http1Connection {
     if (!this.readingPaused || this.closing || this.queue.length > 0) return;
     this.readingPaused = false;
     this.socket.resume();
+    this.readStart();
   };
+
+  private readStart(): void {
+    const handle = socketHandle(this.socket);
+    if (handle !== undefined && !handle.reading && !this.socket.destroyed) {
+      handle.reading = true;
+      handle.readStart();
+    }
+  }
 
   private onEnd = (): void => {
     // The client half-closed. Like nginx, a client that closes before its response is
@@ -372,6 +411,10 @@ export class Http1Connection {
     if (this.closed) return;
     this.closed = true;
     this.headersDeadline = this.requestDeadline = this.idleDeadline = 0;
+    if (this.consumed) {
+      this.consumed = false;
+      this.parser.unconsume();
+    }
     this.parser.remove();
     if (freeParsers.length < 256) freeParsers.push(this.parser);
     else this.parser.free();

@@ -14,6 +14,9 @@ export interface LlhttpParser {
   close(): void;
   free(): void;
   remove(): void;
+  /** Reads straight from a stream handle in C++ (no 'data' events); kOnExecute reports each read. */
+  consume(handle: object): void;
+  unconsume(): void;
   [callback: number]: unknown;
 }
 
@@ -50,6 +53,19 @@ export const METHODS: readonly string[] = common.methods;
  *  statusMessage, upgrade, shouldKeepAlive). Headers and url are undefined when they were
  * already flushed through kOnHeaders (long heads, or heads split across reads).
  */
+/** The native handle of a net.Socket, as node:http uses it (not part of the public types). */
+export interface SocketHandle {
+  reading: boolean;
+  readStart(): number;
+  readStop(): number;
+}
+
+/** The handle of a connected socket, or undefined once it is closed. */
+export function socketHandle(socket: import('node:net').Socket): SocketHandle | undefined {
+  // `_handle` is internal to net.Socket; node:http relies on it the same way.
+  return (socket as unknown as { _handle?: SocketHandle | null })._handle ?? undefined;
+}
+
 export type OnHeadersComplete = (
   versionMajor: number,
   versionMinor: number,

@@ -9,8 +9,28 @@ import { statusText } from './status-text.js';
 /** A value of `bodyLength` meaning: not known in advance (chunked, or close-delimited for HTTP/1.0). */
 export const UNKNOWN_LENGTH = -1;
 
-function uncork(socket: Socket): void {
+/** Small bodies are copied behind the head into one buffer; larger ones go out by writev. */
+const COALESCE_LIMIT = 16 * 1024;
+
+/** before + chunk + after in one writev, without copying the chunk. */
+function writeCorked(socket: Socket, before: string, chunk: Buffer, after: string): boolean {
+  socket.cork();
+  socket.write(before, 'latin1');
+  let ok = socket.write(chunk);
+  if (after !== '') ok = socket.write(after, 'latin1');
   socket.uncork();
+  return ok;
+}
+
+/** head + prefix + chunk + suffix as one Buffer (latin1 strings: one byte per char). */
+function joinHead(head: string, prefix: string, chunk: Buffer, suffix: string): Buffer {
+  const before = head.length + prefix.length;
+  const out = Buffer.allocUnsafe(before + chunk.length + suffix.length);
+  if (head.length > 0) out.write(head, 0, 'latin1');
+  if (prefix.length > 0) out.write(prefix, head.length, 'latin1');
+  chunk.copy(out, before);
+  if (suffix.length > 0) out.write(suffix, before + chunk.length, 'latin1');
+  return out;
 }
 
 export interface ResponseTarget {
@@ -37,6 +57,7 @@ export class ResponseWriter {
   bytesWritten = 0;
   private chunked = false;
   private noBody = false;
+  private pendingHead: string | null = null;
 
   constructor(private readonly target: ResponseTarget) {}
 
@@ -68,28 +89,41 @@ export class ResponseWriter {
     }
     if (!t.keepAlive) head += 'Connection: close\r\n';
     else if (t.http10) head += 'Connection: keep-alive\r\n';
-    head += '\r\n';
-    const socket = t.socket;
-    if (socket.destroyed) return;
-    // Coalesce the head with whatever body is written in the same tick into one writev.
-    socket.cork();
-    socket.write(head, 'latin1');
-    process.nextTick(uncork, socket);
+    // Held until the first body bytes or the end, so head and body leave in one write; the
+    // upstream side calls flushHead() after each parse so a head is never held back.
+    this.pendingHead = head + '\r\n';
+  }
+
+  /** Writes the head now if it is still held (a streaming response whose body comes later). */
+  flushHead(): void {
+    const head = this.pendingHead;
+    if (head === null) return;
+    this.pendingHead = null;
+    const socket = this.target.socket;
+    if (!socket.destroyed) socket.write(head, 'latin1');
   }
 
   /** Writes body bytes; false means the client is not keeping up: wait for `onDrain`. */
   write(chunk: Buffer): boolean {
-    if (this.finished || this.noBody || chunk.length === 0) return true;
+    if (this.finished || chunk.length === 0) return true;
+    if (this.noBody) {
+      this.flushHead();
+      return true;
+    }
     const socket = this.target.socket;
     if (socket.destroyed) return true;
     this.bytesWritten += chunk.length;
-    if (!this.chunked) return socket.write(chunk);
-    socket.cork();
-    socket.write(`${chunk.length.toString(16)}\r\n`, 'latin1');
-    socket.write(chunk);
-    const ok = socket.write('\r\n', 'latin1');
-    socket.uncork();
-    return ok;
+    const head = this.pendingHead;
+    if (head !== null) this.pendingHead = null;
+    if (!this.chunked) {
+      if (head === null) return socket.write(chunk);
+      if (chunk.length <= COALESCE_LIMIT) return socket.write(joinHead(head, '', chunk, ''));
+      return writeCorked(socket, head, chunk, '');
+    }
+    // RFC 9112 §7.1: chunk-size CRLF chunk-data CRLF
+    const size = `${chunk.length.toString(16)}\r\n`;
+    if (chunk.length <= COALESCE_LIMIT) return socket.write(joinHead(head ?? '', size, chunk, '\r\n'));
+    return writeCorked(socket, head === null ? size : head + size, chunk, '\r\n');
   }
 
   /** Calls `fn` if the client goes away before the response is complete. */
@@ -107,7 +141,10 @@ export class ResponseWriter {
     if (this.finished) return;
     this.finished = true;
     const socket = this.target.socket;
-    if (this.chunked && !socket.destroyed) socket.write('0\r\n\r\n', 'latin1');
+    const tail = this.chunked ? '0\r\n\r\n' : '';
+    const head = this.pendingHead;
+    this.pendingHead = null;
+    if (!socket.destroyed && (head !== null || tail !== '')) socket.write(head === null ? tail : head + tail, 'latin1');
     this.target.onFinish(false);
   }
 

@@ -84,6 +84,7 @@ export class TargetPool implements ConnectionOwner {
       isHead: exchange.isHead,
       onResponseHead: (s, r, h, l) => exchange.onResponseHead(s, r, h, l),
       onResponseData: (chunk) => exchange.onResponseData(chunk),
+      onParsed: () => exchange.onParsed(),
       onResponseEnd: () => {
         conn = null;
         exchange.onResponseEnd();

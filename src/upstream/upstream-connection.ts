@@ -4,6 +4,7 @@
  * response with llhttp and streams it to the exchange with backpressure.
  */
 import type { Socket } from 'node:net';
+import { performance } from 'node:perf_hooks';
 import { ProxyError } from '../errors/index.js';
 import { HTTPParser, type LlhttpError, type LlhttpParser, type OnHeadersComplete } from '../server/llhttp.js';
 import type { BodySink, RequestBody } from '../server/request-body.js';
@@ -18,6 +19,8 @@ export interface UpstreamExchange {
   /** Returns false when the client cannot take more; call `resume()` once it can. */
   onResponseData(chunk: Buffer): boolean;
   onResponseEnd(): void;
+  /** Called after each read from the target has been parsed: send on whatever is held. */
+  onParsed(): void;
   /** The call failed (upstream error, or the request body failed on the client side). */
   onError(err: ProxyError): void;
 }
@@ -35,8 +38,21 @@ export interface ConnectionOwner {
 
 const RESOURCE = {};
 
-function uncork(socket: Socket): void {
-  socket.uncork();
+/**
+ * Every open upstream connection; one sweep checks their deadlines (response head, idle)
+ * instead of a timer armed and cleared per request. Resolution: SWEEP_MS.
+ */
+const open = new Set<UpstreamConnection>();
+const SWEEP_MS = 100;
+let sweep: NodeJS.Timeout | null = null;
+
+function sweepDeadlines(): void {
+  const now = performance.now();
+  for (const conn of open) conn.checkDeadlines(now);
+  if (open.size === 0 && sweep !== null) {
+    clearInterval(sweep);
+    sweep = null;
+  }
 }
 
 export class UpstreamConnection implements BodySink {
@@ -54,8 +70,13 @@ export class UpstreamConnection implements BodySink {
   private headReceived = false;
   private informational = false;
   private keepAlive = false;
-  private responseTimer: NodeJS.Timeout | null = null;
+  /** When the response head must have arrived (performance.now() ms), 0 = not waiting. */
+  private responseDeadline = 0;
   private responseHeadersTimeout = 0;
+  /** Reads so far, and what the sweep last saw: no change for idleTimeout = silence. */
+  private reads = 0;
+  private readsSeen = 0;
+  private quietSince = 0;
   private idleTimeout = 0;
   private headerParts: string[] = [];
   private closed = false;
@@ -77,7 +98,32 @@ export class UpstreamConnection implements BodySink {
     socket.on('end', this.onSocketEnd);
     socket.on('error', this.onSocketError);
     socket.on('close', this.onClose);
-    socket.on('timeout', this.onTimeout);
+    this.quietSince = performance.now();
+    open.add(this);
+    if (sweep === null) {
+      sweep = setInterval(sweepDeadlines, SWEEP_MS);
+      sweep.unref();
+    }
+  }
+
+  /** Called by the sweep: response-head deadline, silence mid-response, idle in the pool. */
+  checkDeadlines(now: number): void {
+    if (this.reads !== this.readsSeen) {
+      this.readsSeen = this.reads;
+      this.quietSince = now;
+    }
+    if (this.exchange === null) {
+      if (now - this.quietSince >= this.idleTimeout) this.socket.destroy(); // idle in the pool too long
+      return;
+    }
+    if (this.responseDeadline !== 0) {
+      if (now >= this.responseDeadline) {
+        this.responseDeadline = 0;
+        this.fail(new ProxyError('UPSTREAM_RESPONSE_TIMEOUT', 'the target did not answer in time'));
+      }
+    } else if (this.headReceived && this.idleTimeout > 0 && now - this.quietSince >= this.idleTimeout) {
+      this.fail(new ProxyError('UPSTREAM_IDLE_TIMEOUT', `no data from the target for ${this.idleTimeout} ms`));
+    }
   }
 
   get usable(): boolean {
@@ -99,16 +145,20 @@ export class UpstreamConnection implements BodySink {
     this.headReceived = false;
     this.informational = false;
     this.idleTimeout = options.idleTimeout;
-    this.socket.setTimeout(0);
     this.responseHeadersTimeout = options.responseHeadersTimeout;
     // The wait for the response head starts once the whole request is sent: a slow upload is
     // the client's time (server.limits.requestTimeout), not the origin's.
     if (body === null) this.startResponseTimer();
     const socket = this.socket;
+    if (body === null) {
+      socket.write(head, 'latin1');
+      return;
+    }
+    // Head and the body bytes already received leave together.
     socket.cork();
     socket.write(head, 'latin1');
-    if (body !== null) body.pipe(this);
-    process.nextTick(uncork, socket);
+    body.pipe(this);
+    socket.uncork();
   }
 
   /** The client drained: read more of the response. */
@@ -168,8 +218,10 @@ export class UpstreamConnection implements BodySink {
       return;
     }
     this.responseStarted = true;
+    this.reads++;
     const ret = this.parser.execute(chunk);
     if (typeof ret !== 'number') this.onParseError(ret);
+    else if (this.exchange !== null && this.headReceived) this.exchange.onParsed();
   };
 
   private onHeaders = (headers: string[]): void => {
@@ -193,10 +245,10 @@ export class UpstreamConnection implements BodySink {
       this.fail(new ProxyError('UPSTREAM_BAD_RESPONSE', 'unexpected 101 Switching Protocols'));
       return 2;
     }
-    this.clearResponseTimer();
+    this.responseDeadline = 0;
+    this.quietSince = performance.now();
     this.headReceived = true;
     this.keepAlive = shouldKeepAlive;
-    if (this.idleTimeout > 0) this.socket.setTimeout(this.idleTimeout);
     let contentLength = -1;
     for (let i = 0; i < headers.length; i += 2) {
       const name = headers[i]!;
@@ -228,7 +280,7 @@ export class UpstreamConnection implements BodySink {
     this.detach();
     exchange.onResponseEnd();
     if (reusable && !this.closed) {
-      this.socket.setTimeout(this.idleTimeout);
+      this.quietSince = performance.now();
       this.owner.release(this);
     } else this.socket.destroy();
   };
@@ -255,42 +307,19 @@ export class UpstreamConnection implements BodySink {
     if (this.exchange !== null) this.fail(classifyConnectionError(undefined));
     if (this.closed) return;
     this.closed = true;
-    this.clearResponseTimer();
+    this.responseDeadline = 0;
+    open.delete(this);
     this.owner.forget(this);
     this.parser.remove();
     this.parser.free();
   };
 
-  private onTimeout = (): void => {
-    if (this.exchange === null) {
-      // idle in the pool for longer than timeouts.idle
-      this.socket.destroy();
-      return;
-    }
-    if (this.headReceived) this.fail(new ProxyError('UPSTREAM_IDLE_TIMEOUT', `no data from the target for ${this.idleTimeout} ms`));
-  };
-
-  private onResponseTimeout = (): void => {
-    this.responseTimer = null;
-    if (this.exchange !== null && !this.headReceived) {
-      this.fail(new ProxyError('UPSTREAM_RESPONSE_TIMEOUT', 'the target did not answer in time'));
-    }
-  };
-
   private startResponseTimer(): void {
-    this.clearResponseTimer();
-    this.responseTimer = setTimeout(this.onResponseTimeout, this.responseHeadersTimeout);
-  }
-
-  private clearResponseTimer(): void {
-    if (this.responseTimer !== null) {
-      clearTimeout(this.responseTimer);
-      this.responseTimer = null;
-    }
+    this.responseDeadline = performance.now() + this.responseHeadersTimeout;
   }
 
   private detach(): void {
-    this.clearResponseTimer();
+    this.responseDeadline = 0;
     this.body?.unpipe();
     this.body = null;
     this.exchange = null;
