@@ -8,7 +8,7 @@ import { performance } from 'node:perf_hooks';
 import { ProxyError } from '../errors/index.js';
 import type { LimitsConfig } from './config.js';
 import type { DownstreamRequest } from './downstream-request.js';
-import { HTTPParser, METHODS, socketHandle, type LlhttpError, type LlhttpParser, type OnHeadersComplete } from './llhttp.js';
+import { HTTPParser, METHODS, socketHandle, startReading, stopReading, type LlhttpError, type LlhttpParser, type OnHeadersComplete } from './llhttp.js';
 import { RequestBody } from './request-body.js';
 import { ResponseWriter, type ResponseTarget } from './response-writer.js';
 
@@ -325,8 +325,7 @@ export class Http1Connection {
     this.unconsume();
     this.socket.end();
     this.readingPaused = false;
-    this.socket.resume();
-    this.readStart();
+    startReading(this.socket);
     setTimeout(destroySocket, LINGER_MS, this.socket).unref();
   }
 
@@ -371,30 +370,15 @@ export class Http1Connection {
   private pauseReading = (): void => {
     if (this.readingPaused) return;
     this.readingPaused = true;
-    this.socket.pause();
-    // A consumed handle is not stopped by pause(): stop it directly (as node:http does).
-    const handle = socketHandle(this.socket);
-    if (handle !== undefined && handle.reading) {
-      handle.reading = false;
-      handle.readStop();
-    }
+    stopReading(this.socket);
   };
 
   private resumeReading = (): void => {
     // A held body pauses again on its next chunk, so resuming here holds at most one read.
     if (!this.readingPaused || this.closing || this.queue.length > 0) return;
     this.readingPaused = false;
-    this.socket.resume();
-    this.readStart();
+    startReading(this.socket);
   };
-
-  private readStart(): void {
-    const handle = socketHandle(this.socket);
-    if (handle !== undefined && !handle.reading && !this.socket.destroyed) {
-      handle.reading = true;
-      handle.readStart();
-    }
-  }
 
   private onEnd = (): void => {
     // The client half-closed. Like nginx, a client that closes before its response is

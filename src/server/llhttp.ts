@@ -66,6 +66,26 @@ export function socketHandle(socket: import('node:net').Socket): SocketHandle | 
   return (socket as unknown as { _handle?: SocketHandle | null })._handle ?? undefined;
 }
 
+/** Stops reading a socket, also when a consumed handle feeds llhttp directly (pause() would not). */
+export function stopReading(socket: import('node:net').Socket): void {
+  socket.pause();
+  const handle = socketHandle(socket);
+  if (handle !== undefined && handle.reading) {
+    handle.reading = false;
+    handle.readStop();
+  }
+}
+
+/** Undoes stopReading. */
+export function startReading(socket: import('node:net').Socket): void {
+  socket.resume();
+  const handle = socketHandle(socket);
+  if (handle !== undefined && !handle.reading && !socket.destroyed) {
+    handle.reading = true;
+    handle.readStart();
+  }
+}
+
 export type OnHeadersComplete = (
   versionMajor: number,
   versionMinor: number,

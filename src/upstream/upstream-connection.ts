@@ -6,7 +6,7 @@
 import type { Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { ProxyError } from '../errors/index.js';
-import { HTTPParser, type LlhttpError, type LlhttpParser, type OnHeadersComplete } from '../server/llhttp.js';
+import { HTTPParser, socketHandle, startReading, stopReading, type LlhttpError, type LlhttpParser, type OnHeadersComplete } from '../server/llhttp.js';
 import type { BodySink, RequestBody } from '../server/request-body.js';
 import { classifyConnectionError } from './classify-error.js';
 
@@ -80,6 +80,7 @@ export class UpstreamConnection implements BodySink {
   private idleTimeout = 0;
   private headerParts: string[] = [];
   private closed = false;
+  private consumed = false;
 
   constructor(
     readonly socket: Socket,
@@ -92,9 +93,17 @@ export class UpstreamConnection implements BodySink {
     parser[HTTPParser.kOnHeadersComplete] = this.onHeadersComplete;
     parser[HTTPParser.kOnBody] = this.onBody;
     parser[HTTPParser.kOnMessageComplete] = this.onMessageComplete;
+    parser[HTTPParser.kOnMessageBegin] = this.onMessageBegin;
+    parser[HTTPParser.kOnExecute] = this.onExecute;
     this.parser = parser;
     socket.setNoDelay(true);
-    socket.on('data', this.onSocketData);
+    // Plain TCP: llhttp reads the handle directly (no stream machinery per read). TLS keeps
+    // 'data' events, where the handle is the TLS layer's.
+    const handle = 'encrypted' in socket ? undefined : socketHandle(socket);
+    if (handle !== undefined) {
+      parser.consume(handle);
+      this.consumed = true;
+    } else socket.on('data', this.onSocketData);
     socket.on('end', this.onSocketEnd);
     socket.on('error', this.onSocketError);
     socket.on('close', this.onClose);
@@ -163,7 +172,7 @@ export class UpstreamConnection implements BodySink {
 
   /** The client drained: read more of the response. */
   resume(): void {
-    if (!this.closed) this.socket.resume();
+    if (!this.closed) startReading(this.socket);
   }
 
   /** The exchange is abandoned (client gone): the connection is in an unknown state, close it. */
@@ -212,16 +221,24 @@ export class UpstreamConnection implements BodySink {
   // --- response ---
 
   private onSocketData = (chunk: Buffer): void => {
+    this.onExecute(this.parser.execute(chunk));
+  };
+
+  /** After each read from the target has been parsed. */
+  private onExecute = (ret: number | LlhttpError): void => {
+    this.reads++;
+    if (typeof ret !== 'number') this.onParseError(ret);
+    else if (this.exchange !== null && this.headReceived) this.exchange.onParsed();
+  };
+
+  private onMessageBegin = (): number => {
     if (this.exchange === null) {
       // Bytes from the target with no request outstanding: the connection is out of sync.
       this.socket.destroy();
-      return;
+      return 0;
     }
     this.responseStarted = true;
-    this.reads++;
-    const ret = this.parser.execute(chunk);
-    if (typeof ret !== 'number') this.onParseError(ret);
-    else if (this.exchange !== null && this.headReceived) this.exchange.onParsed();
+    return 0;
   };
 
   private onHeaders = (headers: string[]): void => {
@@ -265,7 +282,7 @@ export class UpstreamConnection implements BodySink {
 
   private onBody = (chunk: Buffer): void => {
     const exchange = this.exchange;
-    if (exchange !== null && !exchange.onResponseData(chunk)) this.socket.pause();
+    if (exchange !== null && !exchange.onResponseData(chunk)) stopReading(this.socket);
   };
 
   private onMessageComplete = (): void => {
@@ -310,6 +327,10 @@ export class UpstreamConnection implements BodySink {
     this.responseDeadline = 0;
     open.delete(this);
     this.owner.forget(this);
+    if (this.consumed) {
+      this.consumed = false;
+      this.parser.unconsume();
+    }
     this.parser.remove();
     this.parser.free();
   };
