@@ -28,6 +28,8 @@ export interface AccessRecord {
 }
 
 export interface AccessLog {
+  /** False for format: off; the caller then builds no record at all. */
+  readonly enabled: boolean;
   write(record: AccessRecord): void;
   flush(): void;
 }
@@ -53,10 +55,11 @@ function quoted(v: string | undefined): string {
 }
 
 export function createAccessLog(config: LoggingConfig['accessLog']): AccessLog {
-  if (config.format === 'off') return { write() {}, flush() {} };
+  if (config.format === 'off') return { enabled: false, write() {}, flush() {} };
   const dest = destination(config.output);
   if (config.format === 'combined') {
     return {
+      enabled: true,
       write(r) {
         dest.write(
           `${r.clientIp} - - [${clfTime(r.time)}] "${r.method} ${r.path} ${r.httpVersion}" ${r.status} ${r.bytesOut} ${quoted(r.referer)} ${quoted(r.userAgent)}\n`,
@@ -66,6 +69,7 @@ export function createAccessLog(config: LoggingConfig['accessLog']): AccessLog {
     };
   }
   return {
+    enabled: true,
     write(r) {
       dest.write(
         JSON.stringify({

@@ -19,3 +19,10 @@ export interface Filter {
   /** Edits the header list sent to the client, for every response of the route. */
   onResponse?(session: Session, headers: string[]): string[];
 }
+
+/** Runs the route's onResponse filters over the header list sent to the client. */
+export function applyResponseFilters(session: Session, headers: string[]): string[] {
+  const filters = session.route?.filters;
+  if (filters !== undefined) for (const f of filters) if (f.onResponse) headers = f.onResponse(session, headers);
+  return headers;
+}

@@ -1,10 +1,12 @@
 /** Everything known about one request while it passes through the pipeline. */
 import type { ErrorCode } from '../errors/index.js';
+import type { MatchInput } from '../routing/index.js';
 import type { DownstreamRequest } from '../server/downstream-request.js';
 import type { ResponseWriter } from '../server/response-writer.js';
 import type { CompiledRoute, Runtime, UpstreamTarget } from './runtime.js';
 
-export class Session {
+/** Per-request state. It is also what the route table matches against (MatchInput). */
+export class Session implements MatchInput {
   requestId = '';
   /** Host the request is for (Host header, or the authority of an absolute-form target). */
   host = '';
@@ -26,6 +28,10 @@ export class Session {
     readonly runtime: Runtime,
   ) {
     this.clientIp = req.remoteAddress;
+  }
+
+  get method(): string {
+    return this.req.method;
   }
 
   /** First value of a request header (name in lower case), or undefined. */

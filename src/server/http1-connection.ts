@@ -10,7 +10,7 @@ import type { LimitsConfig } from './config.js';
 import type { DownstreamRequest } from './downstream-request.js';
 import { HTTPParser, METHODS, socketHandle, startReading, stopReading, type LlhttpError, type LlhttpParser, type OnHeadersComplete } from './llhttp.js';
 import { RequestBody } from './request-body.js';
-import { ResponseWriter, type ResponseTarget } from './response-writer.js';
+import { ResponseWriter, type ClientGoneListener, type ResponseTarget } from './response-writer.js';
 
 /** What a connection needs from the proxy: the pipeline entry points. */
 export interface RequestHandler {
@@ -55,7 +55,7 @@ class Exchange implements ResponseTarget {
   readonly res: ResponseWriter;
   keepAlive: boolean;
   /** Set by the pipeline to hear that the client went away mid-exchange. */
-  onClientGone: (() => void) | null = null;
+  onClientGone: ClientGoneListener | null = null;
   /** A request refused before it reaches the pipeline (bad head, head timeout). */
   rejection: ProxyError | null = null;
 
@@ -110,6 +110,8 @@ export class Http1Connection {
   headersDeadline = 0;
   requestDeadline = 0;
   idleDeadline = 0;
+  /** Between requests on a keep-alive connection. */
+  private idle = false;
 
   constructor(
     readonly socket: Socket,
@@ -167,14 +169,19 @@ export class Http1Connection {
         parsing.req.body.fail(new ProxyError('REQUEST_TIMEOUT'));
         if (parsing !== this.active) this.socket.destroy();
       }
-    } else if (this.idleDeadline !== 0 && now >= this.idleDeadline) {
-      this.idleDeadline = 0;
-      this.socket.destroy();
+    } else if (this.idle) {
+      // The keep-alive clock starts at the first sweep after the response (no clock read per request).
+      if (this.idleDeadline === 0) this.idleDeadline = now + this.host.limits.keepAliveTimeout;
+      else if (now >= this.idleDeadline) {
+        this.idle = false;
+        this.socket.destroy();
+      }
     }
   }
 
   private onData = (chunk: Buffer): void => {
     if (this.ending) return;
+    this.idle = false;
     this.idleDeadline = 0;
     const ret = this.parser.execute(chunk);
     if (typeof ret !== 'number') this.onParseError(ret);
@@ -182,6 +189,7 @@ export class Http1Connection {
 
   /** After each read parsed by the consumed parser. */
   private onExecute = (ret: number | LlhttpError): void => {
+    this.idle = false;
     this.idleDeadline = 0;
     if (typeof ret !== 'number') this.onParseError(ret);
   };
@@ -308,7 +316,7 @@ export class Http1Connection {
       return;
     }
     this.resumeReading();
-    if (this.parsing === null) this.idleDeadline = performance.now() + this.host.limits.keepAliveTimeout;
+    if (this.parsing === null) this.idle = true;
   }
 
   /**
@@ -414,9 +422,9 @@ export class Http1Connection {
     const active = this.active;
     this.queue.length = 0;
     if (active !== null) {
-      const notify = active.onClientGone;
+      const listener = active.onClientGone;
       active.onClientGone = null;
-      notify?.();
+      listener?.clientGone();
     }
     if (!this.socket.destroyed && this.active === null) this.socket.destroy();
   }

@@ -33,6 +33,10 @@ function joinHead(head: string, prefix: string, chunk: Buffer, suffix: string): 
   return out;
 }
 
+export interface ClientGoneListener {
+  clientGone(): void;
+}
+
 export interface ResponseTarget {
   readonly socket: Socket;
   /** The request was HEAD: a body is never written (RFC 9110 §9.3.2). */
@@ -43,8 +47,8 @@ export interface ResponseTarget {
   keepAlive: boolean;
   /** False when the connection cannot be reused whatever the response (request body unread, draining). */
   mayReuse(): boolean;
-  /** Called if the client goes away before the response is complete. */
-  onClientGone: (() => void) | null;
+  /** Told if the client goes away before the response is complete. */
+  onClientGone: ClientGoneListener | null;
   /** Called once, when the response has been completely handed to the socket (or aborted). */
   onFinish(aborted: boolean): void;
 }
@@ -126,9 +130,9 @@ export class ResponseWriter {
     return writeCorked(socket, head === null ? size : head + size, chunk, '\r\n');
   }
 
-  /** Calls `fn` if the client goes away before the response is complete. */
-  whenClientGone(fn: () => void): void {
-    this.target.onClientGone = fn;
+  /** Tells `listener` if the client goes away before the response is complete. */
+  whenClientGone(listener: ClientGoneListener): void {
+    this.target.onClientGone = listener;
   }
 
   /** Calls `fn` once the socket's write buffer has drained. */

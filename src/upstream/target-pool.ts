@@ -22,7 +22,10 @@ export interface TargetPoolOptions {
   tls?: ConnectionOptions;
 }
 
-type Waiter = (err: ProxyError | null, conn?: UpstreamConnection) => void;
+/** Waits for a connection from the pool. */
+interface Waiter {
+  onConnection(err: ProxyError | null, conn: UpstreamConnection | null): void;
+}
 
 /** A request as the pool sends it. */
 export interface UpstreamRequest {
@@ -63,82 +66,34 @@ export class TargetPool implements ConnectionOwner {
 
   /** Sends a request on a pooled connection and streams the response to `exchange`. */
   request(req: UpstreamRequest, exchange: UpstreamExchange): UpstreamCall {
-    let conn: UpstreamConnection | null = null;
-    let aborted = false;
-    let retried = false;
-    const attempt = (fresh: boolean): void => {
-      this.acquire(fresh, (err, c) => {
-        if (aborted) {
-          if (c) this.release(c);
-          return;
-        }
-        if (err || !c) {
-          exchange.onError(err ?? new ProxyError('INTERNAL', 'no connection'));
-          return;
-        }
-        conn = c;
-        c.send(req.head, req.body, req.chunked, wrapped, req.options);
-      });
-    };
-    const wrapped: UpstreamExchange = {
-      isHead: exchange.isHead,
-      onResponseHead: (s, r, h, l) => exchange.onResponseHead(s, r, h, l),
-      onResponseData: (chunk) => exchange.onResponseData(chunk),
-      onParsed: () => exchange.onParsed(),
-      onResponseEnd: () => {
-        conn = null;
-        exchange.onResponseEnd();
-      },
-      onError(err) {
-        const c = conn;
-        conn = null;
-        // The target closed a reused connection before answering: it most likely never saw
-        // the request. Replay only what is safe to replay and was not partly sent.
-        const stale =
-          c !== null && c.requests > 1 && !c.responseStarted && err.code === 'UPSTREAM_RESET' && !retried &&
-          req.idempotent && c.bodyBytesSent === 0 && (req.body === null || req.body.error === null);
-        if (stale && !aborted) {
-          retried = true;
-          attempt(true);
-          return;
-        }
-        exchange.onError(err);
-      },
-    };
-    attempt(false);
-    return {
-      resume: () => conn?.resume(),
-      abort: () => {
-        aborted = true;
-        const c = conn;
-        conn = null;
-        c?.abort();
-      },
-    };
+    const call = new PooledCall(this, req, exchange);
+    this.acquire(false, call);
+    return call;
   }
 
-  private acquire(fresh: boolean, cb: Waiter): void {
+  /** Hands `waiter` an idle connection, a new one, or queues it. */
+  acquire(fresh: boolean, waiter: Waiter): void {
     if (this.closed) {
-      cb(new ProxyError('SHUTTING_DOWN'));
+      waiter.onConnection(new ProxyError('SHUTTING_DOWN'), null);
       return;
     }
     if (!fresh) {
       while (this.idle.length > 0) {
         const conn = this.idle.pop()!;
         if (conn.usable) {
-          cb(null, conn);
+          waiter.onConnection(null, conn);
           return;
         }
       }
     }
     if (this.open < this.options.maxConnections) {
-      this.connect(cb);
+      this.connect(waiter);
       return;
     }
-    this.waiters.push(cb);
+    this.waiters.push(waiter);
   }
 
-  private connect(cb: Waiter): void {
+  private connect(waiter: Waiter): void {
     this.open++;
     const o = this.options;
     let socket: Socket;
@@ -151,11 +106,11 @@ export class TargetPool implements ConnectionOwner {
       if (err) {
         this.open--;
         socket.destroy();
-        cb(err);
+        waiter.onConnection(err, null);
         this.serveWaiters();
         return;
       }
-      cb(null, new UpstreamConnection(socket, this, o.maxResponseHeaderBytes));
+      waiter.onConnection(null, new UpstreamConnection(socket, this, o.maxResponseHeaderBytes));
     };
     const onError = (err: NodeJS.ErrnoException): void => finish(classifyConnectError(err));
     if (this.secure) {
@@ -177,7 +132,7 @@ export class TargetPool implements ConnectionOwner {
       return;
     }
     const waiter = this.waiters.shift();
-    if (waiter) waiter(null, conn);
+    if (waiter) waiter.onConnection(null, conn);
     else this.idle.push(conn);
   }
 
@@ -199,6 +154,84 @@ export class TargetPool implements ConnectionOwner {
   close(): void {
     this.closed = true;
     for (const conn of this.idle.splice(0)) conn.socket.destroy();
-    for (const waiter of this.waiters.splice(0)) waiter(new ProxyError('SHUTTING_DOWN'));
+    for (const waiter of this.waiters.splice(0)) waiter.onConnection(new ProxyError('SHUTTING_DOWN'), null);
+  }
+}
+
+/**
+ * One request through the pool: gets a connection, sends, relays the response, and retries once
+ * on a fresh connection when a reused one turns out to have been closed by the target before it
+ * read anything. A class, not closures: this is allocated per request on the hot path.
+ */
+class PooledCall implements Waiter, UpstreamExchange, UpstreamCall {
+  private conn: UpstreamConnection | null = null;
+  private aborted = false;
+  private retried = false;
+  readonly isHead: boolean;
+
+  constructor(
+    private readonly pool: TargetPool,
+    private readonly req: UpstreamRequest,
+    private readonly exchange: UpstreamExchange,
+  ) {
+    this.isHead = exchange.isHead;
+  }
+
+  onConnection(err: ProxyError | null, conn: UpstreamConnection | null): void {
+    if (this.aborted) {
+      if (conn !== null) this.pool.release(conn);
+      return;
+    }
+    if (err !== null || conn === null) {
+      this.exchange.onError(err ?? new ProxyError('INTERNAL', 'no connection'));
+      return;
+    }
+    this.conn = conn;
+    conn.send(this.req.head, this.req.body, this.req.chunked, this, this.req.options);
+  }
+
+  onResponseHead(status: number, reason: string, rawHeaders: string[], contentLength: number): void {
+    this.exchange.onResponseHead(status, reason, rawHeaders, contentLength);
+  }
+
+  onResponseData(chunk: Buffer): boolean {
+    return this.exchange.onResponseData(chunk);
+  }
+
+  onParsed(): void {
+    this.exchange.onParsed();
+  }
+
+  onResponseEnd(): void {
+    this.conn = null;
+    this.exchange.onResponseEnd();
+  }
+
+  onError(err: ProxyError): void {
+    const c = this.conn;
+    this.conn = null;
+    const req = this.req;
+    // The target closed a reused connection before answering: it most likely never saw the
+    // request. Replay only what is safe to replay (RFC 9110 §9.2.2) and was not partly sent.
+    const stale =
+      c !== null && c.requests > 1 && !c.responseStarted && err.code === 'UPSTREAM_RESET' && !this.retried &&
+      req.idempotent && c.bodyBytesSent === 0 && (req.body === null || req.body.error === null);
+    if (stale && !this.aborted) {
+      this.retried = true;
+      this.pool.acquire(true, this);
+      return;
+    }
+    this.exchange.onError(err);
+  }
+
+  resume(): void {
+    this.conn?.resume();
+  }
+
+  abort(): void {
+    this.aborted = true;
+    const c = this.conn;
+    this.conn = null;
+    c?.abort();
   }
 }

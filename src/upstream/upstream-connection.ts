@@ -263,7 +263,6 @@ export class UpstreamConnection implements BodySink {
       return 2;
     }
     this.responseDeadline = 0;
-    this.quietSince = performance.now();
     this.headReceived = true;
     this.keepAlive = shouldKeepAlive;
     let contentLength = -1;
@@ -296,8 +295,8 @@ export class UpstreamConnection implements BodySink {
     const reusable = this.keepAlive && this.bodyDone;
     this.detach();
     exchange.onResponseEnd();
+    // (quiet time restarts at the sweep, which sees the read count moved)
     if (reusable && !this.closed) {
-      this.quietSince = performance.now();
       this.owner.release(this);
     } else this.socket.destroy();
   };

@@ -1,0 +1,54 @@
+/**
+ * The single exit of every request: failures become an error response (or a cut connection
+ * once bytes were sent), and every request is logged exactly once, whichever way it leaves.
+ */
+import type { ProxyError } from '../errors/index.js';
+import { sendError } from './error-response.js';
+import type { Session } from './session.js';
+
+/** The single exit for failures: error response if possible, else cut; then log. */
+export function fail(s: Session, err: ProxyError): void {
+  if (s.logged) return;
+  s.errorCode = err.code;
+  s.errorDetail = err.message;
+  const res = s.res;
+  if (err.code === 'CLIENT_ABORTED') res.abort();
+  else if (!res.headersSent) sendError(res, err, s.requestId);
+  else res.abort();
+  log(s, err);
+}
+
+/** Writes the access log line (and the error line) exactly once per request. */
+export function log(s: Session, err?: ProxyError): void {
+  if (s.logged) return;
+  s.logged = true;
+  const req = s.req;
+  const rt = s.runtime;
+  const status = err?.code === 'CLIENT_ABORTED' ? 499 : s.res.status;
+  if (err !== undefined && err.code !== 'CLIENT_ABORTED') {
+    const fields = { requestId: s.requestId, code: err.code, status, method: req.method, host: s.host, path: s.path, route: s.route?.name, upstream: s.route?.action.kind === 'upstream' ? s.route.action.upstream.name : undefined, clientIp: s.clientIp };
+    if (err.source === 'internal') rt.logger.error({ ...fields, err: err.cause ?? err }, err.message);
+    else if (err.source === 'upstream') rt.logger.warn(fields, err.message);
+    else rt.logger.info(fields, err.message);
+  }
+  if (!rt.accessLog.enabled) return;
+  rt.accessLog.write({
+    time: Date.now(),
+    requestId: s.requestId,
+    clientIp: s.clientIp,
+    method: req.method,
+    host: s.host,
+    path: s.path + s.query,
+    httpVersion: req.httpMinor === 0 ? 'HTTP/1.0' : 'HTTP/1.1',
+    status,
+    bytesIn: req.body.bytesReceived,
+    bytesOut: s.res.bytesWritten,
+    durationMs: performance.now() - req.startTime,
+    route: s.route?.name,
+    upstream: s.route?.action.kind === 'upstream' ? s.route.action.upstream.name : undefined,
+    error: err?.code,
+    userAgent: s.header('user-agent'),
+    referer: s.header('referer'),
+  });
+}
+
