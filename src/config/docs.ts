@@ -389,6 +389,7 @@ server:
     headersTimeout: 10s
     requestTimeout: 60s
     keepAliveTimeout: 5s
+    sendTimeout: 60s
     maxConnections: 10000
     maxConnectionsPerIp: 0
   shutdownTimeout: 30s

@@ -37,7 +37,7 @@ export function forward(s: Session, route: CompiledRoute, target: UpstreamTarget
     route.upstreamHost === 'keep' ? s.host || target.pool.authority : route.upstreamHost === 'target' ? target.pool.authority : route.upstreamHost;
   let headers = forwardRequestHeaders(req.rawHeaders, {
     peer: req.remoteAddress,
-    peerTrusted: s.runtime.trusted.isTrusted(req.remoteAddress),
+    peerTrusted: s.peerTrusted,
     scheme: req.scheme,
     host: upstreamHost,
     clientHost: s.host,

@@ -52,7 +52,8 @@ function handleRequest(s: Session): void {
     return fail(s, new ProxyError('REQUEST_TRANSFER_CODING_UNSUPPORTED'));
   }
   const rt = s.runtime;
-  s.clientIp = clientAddress(req.remoteAddress, s.header('x-forwarded-for'), rt.trusted);
+  s.peerTrusted = rt.trusted.isTrusted(req.remoteAddress);
+  if (s.peerTrusted) s.clientIp = clientAddress(req.remoteAddress, s.header('x-forwarded-for'), rt.trusted);
 
   // --- route ---
   const route = rt.routes.match(s);

@@ -14,7 +14,10 @@ export class Session implements MatchInput {
   path = '';
   /** Query string including its leading "?", or "". */
   query = '';
+  /** The client address: the peer, or from X-Forwarded-For when the peer is a trusted proxy. */
   clientIp: string;
+  /** The peer is in server.trustedProxies. */
+  peerTrusted = false;
   route: CompiledRoute | undefined;
   target: UpstreamTarget | undefined;
   /** Set when the request failed; logged. */
@@ -34,13 +37,17 @@ export class Session implements MatchInput {
     return this.req.method;
   }
 
-  /** First value of a request header (name in lower case), or undefined. */
+  /**
+   * A request header (name in lower case), or undefined. Repeated fields are joined with ", "
+   * (RFC 9110 §5.3).
+   */
   header(name: string): string | undefined {
     const raw = this.req.rawHeaders;
+    let value: string | undefined;
     for (let i = 0; i < raw.length; i += 2) {
       const n = raw[i]!;
-      if (n.length === name.length && n.toLowerCase() === name) return raw[i + 1];
+      if (n.length === name.length && n.toLowerCase() === name) value = value === undefined ? raw[i + 1] : `${value}, ${raw[i + 1]}`;
     }
-    return undefined;
+    return value;
   }
 }

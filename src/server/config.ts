@@ -39,7 +39,8 @@ export const limitsSchema = z
     maxBodyBytes: size().default(10 * 1024 * 1024).describe('Largest request body accepted by default (routes may override); larger gets 413.'),
     headersTimeout: duration().default(10_000).describe('Time a client has to send the complete request head (slowloris guard); then 408 and close.'),
     requestTimeout: duration().default(60_000).describe('Time a client has to send the complete request, body included; then 408 and close.'),
-    keepAliveTimeout: duration().default(5_000).describe('How long an idle client keep-alive connection is kept open.'),
+    keepAliveTimeout: duration().default(5_000).describe('How long an idle client keep-alive connection is kept open (counted once the last response is fully sent).'),
+    sendTimeout: duration().default(60_000).describe('Longest a client may go without taking any of a response being sent to it; then the connection is cut (like nginx send_timeout).'),
     maxConnections: z.number().int().min(1).default(10_000).describe('Most client connections open at once across all listeners; further ones are closed at accept.'),
     maxConnectionsPerIp: z.number().int().min(0).default(0).describe('Most client connections from one client IP at once (0 = no cap).'),
   })

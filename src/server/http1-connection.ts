@@ -112,6 +112,9 @@ export class Http1Connection {
   idleDeadline = 0;
   /** Between requests on a keep-alive connection. */
   private idle = false;
+  /** Bytes queued for the client at the last sweep, and since when that has not changed. */
+  private unsentSeen = 0;
+  private sendStalledSince = 0;
 
   constructor(
     readonly socket: Socket,
@@ -155,6 +158,20 @@ export class Http1Connection {
   /** Called by the sweep with the current time; enforces the deadlines. */
   checkDeadlines(now: number): void {
     if (this.closed) return;
+    // A response still queued for the client: the client must keep taking it (sendTimeout),
+    // and the connection is not idle until it is all sent.
+    const unsent = this.socket.writableLength;
+    if (unsent > 0) {
+      if (unsent !== this.unsentSeen) {
+        this.unsentSeen = unsent;
+        this.sendStalledSince = now;
+      } else if (now - this.sendStalledSince >= this.host.limits.sendTimeout) {
+        this.socket.destroy();
+        return;
+      }
+      this.idleDeadline = 0;
+    } else this.unsentSeen = 0;
+
     if (this.headersDeadline !== 0 && now >= this.headersDeadline && this.active === null) {
       this.headersDeadline = 0;
       // A connection that never started a request is closed quietly (browsers pre-connect).
@@ -169,8 +186,9 @@ export class Http1Connection {
         parsing.req.body.fail(new ProxyError('REQUEST_TIMEOUT'));
         if (parsing !== this.active) this.socket.destroy();
       }
-    } else if (this.idle) {
-      // The keep-alive clock starts at the first sweep after the response (no clock read per request).
+    } else if (this.idle && unsent === 0) {
+      // The keep-alive clock starts at the first sweep after the response is fully sent (no
+      // clock read per request).
       if (this.idleDeadline === 0) this.idleDeadline = now + this.host.limits.keepAliveTimeout;
       else if (now >= this.idleDeadline) {
         this.idle = false;

@@ -62,18 +62,33 @@ export function forwardRequestHeaders(raw: readonly string[], ctx: ForwardingCon
  * its Connection header names, framing (the writer re-frames) and `hidden` (lower case).
  */
 export function forwardResponseHeaders(raw: readonly string[], hidden: ReadonlySet<string>): string[] {
-  const listed = connectionListed(raw);
   const out: string[] = [];
   let dated = false;
+  let connection = false;
   for (let i = 0; i < raw.length; i += 2) {
     const name = raw[i]!;
     const lower = name.toLowerCase();
-    if (HOP_BY_HOP.has(lower) || lower === 'content-length' || hidden.has(lower) || (listed !== null && listed.has(lower))) continue;
+    if (HOP_BY_HOP.has(lower)) {
+      if (lower === 'connection') connection = true;
+      continue;
+    }
+    if (lower === 'content-length' || hidden.has(lower)) continue;
     if (lower === 'date') dated = true;
     out.push(name, raw[i + 1]!);
   }
+  // Headers named by Connection are hop-by-hop too; rare, so a second pass only then.
+  const listed = connection ? connectionListed(raw) : null;
+  const result = listed === null ? out : withoutNames(out, listed);
   // RFC 9110 §6.6.1: a recipient with a clock adds Date to a response forwarded without one.
-  if (!dated) out.push('Date', httpDate());
+  if (!dated) result.push('Date', httpDate());
+  return result;
+}
+
+function withoutNames(headers: readonly string[], names: ReadonlySet<string>): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < headers.length; i += 2) {
+    if (!names.has(headers[i]!.toLowerCase())) out.push(headers[i]!, headers[i + 1]!);
+  }
   return out;
 }
 

@@ -81,6 +81,8 @@ export class UpstreamConnection implements BodySink {
   private headerParts: string[] = [];
   private closed = false;
   private consumed = false;
+  /** Reading paused because the client is not keeping up. */
+  private readingStopped = false;
 
   constructor(
     readonly socket: Socket,
@@ -93,7 +95,6 @@ export class UpstreamConnection implements BodySink {
     parser[HTTPParser.kOnHeadersComplete] = this.onHeadersComplete;
     parser[HTTPParser.kOnBody] = this.onBody;
     parser[HTTPParser.kOnMessageComplete] = this.onMessageComplete;
-    parser[HTTPParser.kOnMessageBegin] = this.onMessageBegin;
     parser[HTTPParser.kOnExecute] = this.onExecute;
     this.parser = parser;
     socket.setNoDelay(true);
@@ -117,7 +118,8 @@ export class UpstreamConnection implements BodySink {
 
   /** Called by the sweep: response-head deadline, silence mid-response, idle in the pool. */
   checkDeadlines(now: number): void {
-    if (this.reads !== this.readsSeen) {
+    // Silence while Barbican itself stopped reading (a slow client) is not the target's.
+    if (this.reads !== this.readsSeen || this.readingStopped) {
       this.readsSeen = this.reads;
       this.quietSince = now;
     }
@@ -172,7 +174,9 @@ export class UpstreamConnection implements BodySink {
 
   /** The client drained: read more of the response. */
   resume(): void {
-    if (!this.closed) startReading(this.socket);
+    if (this.closed || !this.readingStopped) return;
+    this.readingStopped = false;
+    startReading(this.socket);
   }
 
   /** The exchange is abandoned (client gone): the connection is in an unknown state, close it. */
@@ -227,18 +231,9 @@ export class UpstreamConnection implements BodySink {
   /** After each read from the target has been parsed. */
   private onExecute = (ret: number | LlhttpError): void => {
     this.reads++;
+    if (this.exchange !== null) this.responseStarted = true;
     if (typeof ret !== 'number') this.onParseError(ret);
     else if (this.exchange !== null && this.headReceived) this.exchange.onParsed();
-  };
-
-  private onMessageBegin = (): number => {
-    if (this.exchange === null) {
-      // Bytes from the target with no request outstanding: the connection is out of sync.
-      this.socket.destroy();
-      return 0;
-    }
-    this.responseStarted = true;
-    return 0;
   };
 
   private onHeaders = (headers: string[]): void => {
@@ -251,7 +246,11 @@ export class UpstreamConnection implements BodySink {
       this.headerParts = [];
     }
     const exchange = this.exchange;
-    if (exchange === null) return 0;
+    if (exchange === null) {
+      // A response with no request outstanding: the connection is out of sync.
+      this.socket.destroy();
+      return 0;
+    }
     if (status < 200 && status !== 101) {
       // RFC 9110 §15.2: interim responses are not the final answer; wait for the next one.
       this.informational = true;
@@ -281,7 +280,10 @@ export class UpstreamConnection implements BodySink {
 
   private onBody = (chunk: Buffer): void => {
     const exchange = this.exchange;
-    if (exchange !== null && !exchange.onResponseData(chunk)) stopReading(this.socket);
+    if (exchange !== null && !exchange.onResponseData(chunk)) {
+      this.readingStopped = true;
+      stopReading(this.socket);
+    }
   };
 
   private onMessageComplete = (): void => {
@@ -297,6 +299,8 @@ export class UpstreamConnection implements BodySink {
     exchange.onResponseEnd();
     // (quiet time restarts at the sweep, which sees the read count moved)
     if (reusable && !this.closed) {
+      // The last read may have paused reading for a slow client: a pooled connection reads.
+      this.resume();
       this.owner.release(this);
     } else this.socket.destroy();
   };
