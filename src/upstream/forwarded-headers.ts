@@ -5,7 +5,7 @@
  * copied: the request is re-framed for the upstream (RFC 9112 §6).
  */
 import { httpDate } from '../server/http-date.js';
-import { connectionListed, HOP_BY_HOP } from './hop-by-hop.js';
+import { connectionListed, HOP_BY_HOP, namesOtherHeaders } from './hop-by-hop.js';
 
 export interface ForwardingContext {
   /** The peer address of the client connection. */
@@ -25,9 +25,18 @@ export interface ForwardingContext {
 /** Not copied from the client; set below or by the framing. */
 const REPLACED = new Set(['host', 'content-length', 'x-forwarded-for', 'x-forwarded-proto', 'x-forwarded-host', 'forwarded', 'expect']);
 
+/** Whether a Connection header names other headers (cheap: no lower-casing of other names). */
+function hasListedNames(raw: readonly string[]): boolean {
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i]!;
+    if (name.length === 10 && name.toLowerCase() === 'connection' && namesOtherHeaders(raw[i + 1]!)) return true;
+  }
+  return false;
+}
+
 /** Returns the flat [name, value, …] header list for the upstream request. */
 export function forwardRequestHeaders(raw: readonly string[], ctx: ForwardingContext): string[] {
-  const listed = connectionListed(raw);
+  const listed = hasListedNames(raw) ? connectionListed(raw) : null;
   const out: string[] = [];
   let xff: string | undefined;
   let xfp: string | undefined;
@@ -69,7 +78,7 @@ export function forwardResponseHeaders(raw: readonly string[], hidden: ReadonlyS
     const name = raw[i]!;
     const lower = name.toLowerCase();
     if (HOP_BY_HOP.has(lower)) {
-      if (lower === 'connection') connection = true;
+      if (lower === 'connection' && namesOtherHeaders(raw[i + 1]!)) connection = true;
       continue;
     }
     if (lower === 'content-length' || hidden.has(lower)) continue;

@@ -21,6 +21,12 @@ export const HOP_BY_HOP = new Set([
 /** Headers a Connection header may not remove. */
 const PROTECTED = new Set(['host', 'content-length', 'transfer-encoding', 'date']);
 
+/** Whether a Connection value names anything beyond `keep-alive` / `close` (the common case). */
+export function namesOtherHeaders(connectionValue: string): boolean {
+  const v = connectionValue.length <= 10 ? connectionValue.toLowerCase() : '';
+  return v !== 'keep-alive' && v !== 'close';
+}
+
 /**
  * The extra header names (lower case) listed in Connection headers, or null when there are
  * none beyond the usual keep-alive / close tokens. `rawHeaders` is flat [name, value, …].
