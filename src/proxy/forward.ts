@@ -87,6 +87,10 @@ class ForwardExchange implements UpstreamExchange, ClientGoneListener {
     this.res.flushHead();
   }
 
+  retainsData(): boolean {
+    return this.res.queuedBytes > 0;
+  }
+
   onResponseEnd(): void {
     this.call = null;
     this.res.end();

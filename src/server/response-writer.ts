@@ -135,6 +135,11 @@ export class ResponseWriter {
     this.target.onClientGone = listener;
   }
 
+  /** Bytes written but not yet handed to the kernel (they may reference callers' buffers). */
+  get queuedBytes(): number {
+    return this.target.socket.writableLength;
+  }
+
   /** Calls `fn` once the socket's write buffer has drained. */
   onDrain(fn: () => void): void {
     this.target.socket.once('drain', fn);

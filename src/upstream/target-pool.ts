@@ -9,7 +9,7 @@ import { connect as tlsConnect, type ConnectionOptions } from 'node:tls';
 import { ProxyError } from '../errors/index.js';
 import type { RequestBody } from '../server/request-body.js';
 import { classifyConnectError } from './classify-error.js';
-import { UpstreamConnection, type ConnectionOwner, type SendOptions, type UpstreamExchange } from './upstream-connection.js';
+import { READ_BUFFER_SIZE, UpstreamConnection, type ConnectionOwner, type SendOptions, type UpstreamExchange } from './upstream-connection.js';
 
 export interface TargetPoolOptions {
   /** Target origin, e.g. http://127.0.0.1:3001. */
@@ -98,6 +98,8 @@ export class TargetPool implements ConnectionOwner {
     const o = this.options;
     let socket: Socket;
     let done = false;
+    let created: UpstreamConnection | null = null;
+    let firstBuffer: Buffer | undefined;
     const finish = (err: ProxyError | null): void => {
       if (done) return;
       done = true;
@@ -110,13 +112,39 @@ export class TargetPool implements ConnectionOwner {
         this.serveWaiters();
         return;
       }
-      waiter.onConnection(null, new UpstreamConnection(socket, this, o.maxResponseHeaderBytes));
+      created = new UpstreamConnection(socket, this, o.maxResponseHeaderBytes, firstBuffer);
+      waiter.onConnection(null, created);
     };
     const onError = (err: NodeJS.ErrnoException): void => finish(classifyConnectError(err));
     if (this.secure) {
       socket = tlsConnect({ ...o.tls, host: this.host, port: this.port, ALPNProtocols: ['http/1.1'] }, () => finish(null));
     } else {
-      socket = netConnect({ host: this.host, port: this.port, noDelay: true }, () => finish(null));
+      // Reads land in the connection's own reusable buffer and go straight to it (no 'data'
+      // events); before the connection object exists nothing can arrive.
+      let conn: UpstreamConnection | null = null;
+      // Asked for once at set-up (before the connection object exists) and after every read.
+      firstBuffer = Buffer.allocUnsafeSlow(READ_BUFFER_SIZE);
+      const initial = firstBuffer;
+      socket = netConnect(
+        {
+          host: this.host,
+          port: this.port,
+          noDelay: true,
+          onread: {
+            buffer: () => conn?.readBuffer ?? initial,
+            // The buffer is the connection's own Buffer (returned above); true: keep reading
+            // (the connection pauses the socket itself when the client is slow).
+            callback: (nread: number, buffer: Uint8Array) => {
+              conn?.onRead(nread, buffer as Buffer);
+              return true;
+            },
+          },
+        },
+        () => {
+          finish(null);
+          conn = created;
+        },
+      );
     }
     socket.on('error', onError);
     const timer = setTimeout(
@@ -200,6 +228,10 @@ class PooledCall implements Waiter, UpstreamExchange, UpstreamCall {
 
   onParsed(): void {
     this.exchange.onParsed();
+  }
+
+  retainsData(): boolean {
+    return this.exchange.retainsData();
   }
 
   onResponseEnd(): void {

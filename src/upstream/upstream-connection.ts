@@ -6,7 +6,7 @@
 import type { Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { ProxyError } from '../errors/index.js';
-import { HTTPParser, socketHandle, startReading, stopReading, type LlhttpError, type LlhttpParser, type OnHeadersComplete } from '../server/llhttp.js';
+import { HTTPParser, startReading, stopReading, type LlhttpError, type LlhttpParser, type OnHeadersComplete } from '../server/llhttp.js';
 import type { BodySink, RequestBody } from '../server/request-body.js';
 import { classifyConnectionError } from './classify-error.js';
 
@@ -21,6 +21,8 @@ export interface UpstreamExchange {
   onResponseEnd(): void;
   /** Called after each read from the target has been parsed: send on whatever is held. */
   onParsed(): void;
+  /** Whether bytes handed to onResponseData may still be referenced (queued for the client). */
+  retainsData(): boolean;
   /** The call failed (upstream error, or the request body failed on the client side). */
   onError(err: ProxyError): void;
 }
@@ -37,6 +39,8 @@ export interface ConnectionOwner {
 }
 
 const RESOURCE = {};
+/** Size of the read buffer each plain-TCP connection reuses (see onRead). */
+export const READ_BUFFER_SIZE = 64 * 1024;
 
 /**
  * Every open upstream connection; one sweep checks their deadlines (response head, idle)
@@ -80,31 +84,31 @@ export class UpstreamConnection implements BodySink {
   private idleTimeout = 0;
   private headerParts: string[] = [];
   private closed = false;
-  private consumed = false;
+  /** Where the next read lands (plain TCP: TargetPool wires `onread` to it). */
+  readBuffer: Buffer;
+  /** Bytes of a Content-Length body still to come: relayed as they are, without llhttp. */
+  private rawRemaining = 0;
   /** Reading paused because the client is not keeping up. */
   private readingStopped = false;
 
   constructor(
     readonly socket: Socket,
     private readonly owner: ConnectionOwner,
-    maxHeaderBytes: number,
+    private readonly maxHeaderBytes: number,
+    readBuffer: Buffer = Buffer.allocUnsafeSlow(READ_BUFFER_SIZE),
   ) {
+    this.readBuffer = readBuffer;
     const parser = new HTTPParser();
     parser.initialize(HTTPParser.RESPONSE, RESOURCE, maxHeaderBytes, HTTPParser.kLenientNone);
     parser[HTTPParser.kOnHeaders] = this.onHeaders;
     parser[HTTPParser.kOnHeadersComplete] = this.onHeadersComplete;
     parser[HTTPParser.kOnBody] = this.onBody;
     parser[HTTPParser.kOnMessageComplete] = this.onMessageComplete;
-    parser[HTTPParser.kOnExecute] = this.onExecute;
     this.parser = parser;
     socket.setNoDelay(true);
-    // Plain TCP: llhttp reads the handle directly (no stream machinery per read). TLS keeps
-    // 'data' events, where the handle is the TLS layer's.
-    const handle = 'encrypted' in socket ? undefined : socketHandle(socket);
-    if (handle !== undefined) {
-      parser.consume(handle);
-      this.consumed = true;
-    } else socket.on('data', this.onSocketData);
+    // Plain TCP sockets are created with `onread` (reads land in readBuffer, no stream
+    // machinery per read; see TargetPool). TLS sockets deliver fresh buffers as 'data'.
+    if ('encrypted' in socket) socket.on('data', this.onSocketData);
     socket.on('end', this.onSocketEnd);
     socket.on('error', this.onSocketError);
     socket.on('close', this.onClose);
@@ -225,16 +229,60 @@ export class UpstreamConnection implements BodySink {
   // --- response ---
 
   private onSocketData = (chunk: Buffer): void => {
-    this.onExecute(this.parser.execute(chunk));
+    this.onChunk(chunk, false);
   };
 
-  /** After each read from the target has been parsed. */
-  private onExecute = (ret: number | LlhttpError): void => {
+  /** A read into readBuffer (plain TCP, via the socket's `onread`). */
+  onRead(nread: number, buffer: Buffer): void {
+    this.onChunk(nread === buffer.length ? buffer : buffer.subarray(0, nread), true);
+  }
+
+  /**
+   * Response bytes from the target. Heads (and chunked or close-delimited bodies) go through
+   * llhttp; a Content-Length body is relayed as slices of the read itself, so its bytes are not
+   * copied (llhttp's body callback copies every chunk). `shared`: the chunk lies in readBuffer,
+   * which is replaced when the client may still hold a slice of it.
+   */
+  private onChunk(chunk: Buffer, shared: boolean): void {
     this.reads++;
-    if (this.exchange !== null) this.responseStarted = true;
-    if (typeof ret !== 'number') this.onParseError(ret);
-    else if (this.exchange !== null && this.headReceived) this.exchange.onParsed();
-  };
+    let lentTo: UpstreamExchange | null = null;
+    let offset = 0;
+    while (offset < chunk.length && !this.closed) {
+      const exchange = this.exchange;
+      if (exchange === null) {
+        // Bytes from the target with no request outstanding: the connection is out of sync.
+        this.socket.destroy();
+        return;
+      }
+      this.responseStarted = true;
+      if (this.rawRemaining > 0) {
+        const n = Math.min(this.rawRemaining, chunk.length - offset);
+        const slice = offset === 0 && n === chunk.length ? chunk : chunk.subarray(offset, offset + n);
+        offset += n;
+        this.rawRemaining -= n;
+        if (shared) lentTo = exchange;
+        const more = exchange.onResponseData(slice);
+        if (this.rawRemaining === 0) {
+          // llhttp stopped at the head (see onHeadersComplete): start it afresh for the next response.
+          this.parser.initialize(HTTPParser.RESPONSE, RESOURCE, this.maxHeaderBytes, HTTPParser.kLenientNone);
+          this.finishResponse();
+        } else if (!more) {
+          this.readingStopped = true;
+          stopReading(this.socket);
+        }
+        continue;
+      }
+      const ret = this.parser.execute(offset === 0 ? chunk : chunk.subarray(offset));
+      if (typeof ret !== 'number') {
+        this.onParseError(ret);
+        return;
+      }
+      if (this.rawRemaining === 0) break; // llhttp took the rest
+      offset += ret; // the head ended at `ret`: the body follows, raw
+    }
+    if (this.exchange !== null && this.headReceived) this.exchange.onParsed();
+    if (lentTo !== null && lentTo.retainsData()) this.readBuffer = Buffer.allocUnsafeSlow(READ_BUFFER_SIZE);
+  }
 
   private onHeaders = (headers: string[]): void => {
     for (let i = 0; i < headers.length; i++) this.headerParts.push(headers[i]!);
@@ -275,7 +323,14 @@ export class UpstreamConnection implements BodySink {
     }
     exchange.onResponseHead(status, reason ?? '', headers, contentLength);
     // RFC 9110 §9.3.2: a response to HEAD has no body whatever its headers say (1 = skip body).
-    return exchange.isHead ? 1 : 0;
+    if (exchange.isHead) return 1;
+    if (contentLength > 0 && status !== 204 && status !== 304) {
+      // A body of known length is relayed raw (onChunk); 2 makes llhttp stop right after the
+      // head, as it does for an upgrade, and report how many bytes the head took.
+      this.rawRemaining = contentLength;
+      return 2;
+    }
+    return 0;
   };
 
   private onBody = (chunk: Buffer): void => {
@@ -292,6 +347,13 @@ export class UpstreamConnection implements BodySink {
       this.informational = false;
       return;
     }
+    // llhttp ends the "message" at the head when the body is relayed raw; the body is not done.
+    if (this.rawRemaining > 0) return;
+    this.finishResponse();
+  };
+
+  /** The response is complete: hand it over and return the connection to the pool if reusable. */
+  private finishResponse(): void {
     const exchange = this.exchange;
     if (exchange === null) return;
     const reusable = this.keepAlive && this.bodyDone;
@@ -303,15 +365,16 @@ export class UpstreamConnection implements BodySink {
       this.resume();
       this.owner.release(this);
     } else this.socket.destroy();
-  };
+  }
 
   private onParseError(err: LlhttpError): void {
     this.fail(new ProxyError('UPSTREAM_BAD_RESPONSE', `invalid response from target: ${err.reason ?? err.code}`));
   }
 
   private onSocketEnd = (): void => {
+    if (this.rawRemaining > 0) this.fail(classifyConnectionError(undefined, 'before the response was complete'));
     // A close-delimited body ends here (RFC 9112 §6.3 rule 8).
-    if (this.exchange !== null && this.headReceived) {
+    else if (this.exchange !== null && this.headReceived) {
       const ret = this.parser.finish();
       // Any other framing cut short by the close is a reset, not a malformed response.
       if (ret !== undefined && typeof ret !== 'number') this.fail(classifyConnectionError(undefined, 'before the response was complete'));
@@ -330,10 +393,6 @@ export class UpstreamConnection implements BodySink {
     this.responseDeadline = 0;
     open.delete(this);
     this.owner.forget(this);
-    if (this.consumed) {
-      this.consumed = false;
-      this.parser.unconsume();
-    }
     this.parser.remove();
     this.parser.free();
   };
@@ -352,6 +411,7 @@ export class UpstreamConnection implements BodySink {
 
   /** Ends the current exchange with an error; the connection is not reused. */
   private fail(err: ProxyError): void {
+    this.rawRemaining = 0;
     const exchange = this.exchange;
     this.detach();
     this.socket.destroy();
