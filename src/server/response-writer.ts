@@ -5,33 +5,10 @@
  */
 import type { Socket } from 'node:net';
 import { statusText } from './status-text.js';
+import { writeJoined } from './write-joined.js';
 
 /** A value of `bodyLength` meaning: not known in advance (chunked, or close-delimited for HTTP/1.0). */
 export const UNKNOWN_LENGTH = -1;
-
-/** Small bodies are copied behind the head into one buffer; larger ones go out by writev. */
-const COALESCE_LIMIT = 16 * 1024;
-
-/** before + chunk + after in one writev, without copying the chunk. */
-function writeCorked(socket: Socket, before: string, chunk: Buffer, after: string): boolean {
-  socket.cork();
-  socket.write(before, 'latin1');
-  let ok = socket.write(chunk);
-  if (after !== '') ok = socket.write(after, 'latin1');
-  socket.uncork();
-  return ok;
-}
-
-/** head + prefix + chunk + suffix as one Buffer (latin1 strings: one byte per char). */
-function joinHead(head: string, prefix: string, chunk: Buffer, suffix: string): Buffer {
-  const before = head.length + prefix.length;
-  const out = Buffer.allocUnsafe(before + chunk.length + suffix.length);
-  if (head.length > 0) out.write(head, 0, 'latin1');
-  if (prefix.length > 0) out.write(prefix, head.length, 'latin1');
-  chunk.copy(out, before);
-  if (suffix.length > 0) out.write(suffix, before + chunk.length, 'latin1');
-  return out;
-}
 
 export interface ClientGoneListener {
   clientGone(): void;
@@ -117,17 +94,11 @@ export class ResponseWriter {
     const socket = this.target.socket;
     if (socket.destroyed) return true;
     this.bytesWritten += chunk.length;
-    const head = this.pendingHead;
-    if (head !== null) this.pendingHead = null;
-    if (!this.chunked) {
-      if (head === null) return socket.write(chunk);
-      if (chunk.length <= COALESCE_LIMIT) return socket.write(joinHead(head, '', chunk, ''));
-      return writeCorked(socket, head, chunk, '');
-    }
+    const head = this.pendingHead ?? '';
+    this.pendingHead = null;
+    if (!this.chunked) return head === '' ? socket.write(chunk) : writeJoined(socket, head, chunk, '');
     // RFC 9112 §7.1: chunk-size CRLF chunk-data CRLF
-    const size = `${chunk.length.toString(16)}\r\n`;
-    if (chunk.length <= COALESCE_LIMIT) return socket.write(joinHead(head ?? '', size, chunk, '\r\n'));
-    return writeCorked(socket, head === null ? size : head + size, chunk, '\r\n');
+    return writeJoined(socket, `${head}${chunk.length.toString(16)}\r\n`, chunk, '\r\n');
   }
 
   /** Tells `listener` if the client goes away before the response is complete. */

@@ -8,6 +8,7 @@ import { performance } from 'node:perf_hooks';
 import { ProxyError } from '../errors/index.js';
 import { HTTPParser, startReading, stopReading, type LlhttpError, type LlhttpParser, type OnHeadersComplete } from '../server/llhttp.js';
 import type { BodySink, RequestBody } from '../server/request-body.js';
+import { writeJoined } from '../server/write-joined.js';
 import { classifyConnectionError } from './classify-error.js';
 
 /** The per-request side of an upstream call. */
@@ -86,6 +87,8 @@ export class UpstreamConnection implements BodySink {
   private closed = false;
   /** Where the next read lands (plain TCP: TargetPool wires `onread` to it). */
   readBuffer: Buffer;
+  /** A request head held back until the first body bytes (see send). */
+  private pendingHead: string | null = null;
   /** Bytes of a Content-Length body still to come: relayed as they are, without llhttp. */
   private rawRemaining = 0;
   /** Reading paused because the client is not keeping up. */
@@ -164,16 +167,14 @@ export class UpstreamConnection implements BodySink {
     // The wait for the response head starts once the whole request is sent: a slow upload is
     // the client's time (server.limits.requestTimeout), not the origin's.
     if (body === null) this.startResponseTimer();
-    const socket = this.socket;
     if (body === null) {
-      socket.write(head, 'latin1');
+      this.socket.write(head, 'latin1');
       return;
     }
-    // Head and the body bytes already received leave together.
-    socket.cork();
-    socket.write(head, 'latin1');
+    // The head waits for the first body bytes (which usually follow in the same read from the
+    // client) so that both leave in one write.
+    this.pendingHead = head;
     body.pipe(this);
-    socket.uncork();
   }
 
   /** The client drained: read more of the response. */
@@ -195,24 +196,25 @@ export class UpstreamConnection implements BodySink {
     const socket = this.socket;
     if (this.closed) return true;
     this.bodyBytesSent += chunk.length;
-    if (!this.chunked) {
-      if (socket.write(chunk)) return true;
-    } else {
-      // RFC 9112 §7.1: the body is re-chunked here; client chunk boundaries and extensions are not kept.
-      socket.cork();
-      socket.write(`${chunk.length.toString(16)}\r\n`, 'latin1');
-      socket.write(chunk);
-      const ok = socket.write('\r\n', 'latin1');
-      socket.uncork();
-      if (ok) return true;
-    }
+    const head = this.pendingHead ?? '';
+    this.pendingHead = null;
+    // RFC 9112 §7.1: the body is re-chunked here; client chunk boundaries and extensions are not kept.
+    const ok = this.chunked
+      ? writeJoined(socket, `${head}${chunk.length.toString(16)}\r\n`, chunk, '\r\n')
+      : head === ''
+        ? socket.write(chunk)
+        : writeJoined(socket, head, chunk, '');
+    if (ok) return true;
     socket.once('drain', this.onBodyDrain);
     return false;
   }
 
   onEnd(): void {
     if (this.closed) return;
-    if (this.chunked) this.socket.write('0\r\n\r\n', 'latin1');
+    const head = this.pendingHead ?? '';
+    this.pendingHead = null;
+    const tail = this.chunked ? '0\r\n\r\n' : '';
+    if (head !== '' || tail !== '') this.socket.write(head + tail, 'latin1');
     this.bodyDone = true;
     if (!this.headReceived) this.startResponseTimer();
   }
@@ -403,6 +405,7 @@ export class UpstreamConnection implements BodySink {
 
   private detach(): void {
     this.responseDeadline = 0;
+    this.pendingHead = null;
     this.body?.unpipe();
     this.body = null;
     this.exchange = null;
