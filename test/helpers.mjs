@@ -52,6 +52,32 @@ export async function startOrigin(handler) {
 }
 
 /**
+ * Starts a raw TCP "origin" on 127.0.0.1:0 for misbehaving targets: `onConnection(socket)` does
+ * whatever the test needs. Returns { url, port, connections(), close() }.
+ */
+export async function startRawOrigin(onConnection) {
+  const sockets = new Set();
+  const server = net.createServer((socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+    socket.on('error', () => {});
+    onConnection(socket);
+  });
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const port = server.address().port;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    port,
+    connections: () => sockets.size,
+    async close() {
+      for (const s of sockets) s.destroy();
+      await new Promise((r) => server.close(() => r()));
+    },
+  };
+}
+
+/**
  * An address where nothing listens (connect is refused). It is on 127.0.0.2: every test server
  * binds 127.0.0.1 only, so a later listen(0) that reuses the port cannot bring it to life.
  */

@@ -3,9 +3,7 @@
 // request ids, repeated response fields, and what error responses must not reveal.
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import net from 'node:net';
-import { once } from 'node:events';
-import { startOrigin, startProxy, request, rawRequest, deadAddress } from '../helpers.mjs';
+import { startOrigin, startProxy, startRawOrigin, request, rawRequest, deadAddress } from '../helpers.mjs';
 
 const VALID_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
@@ -381,24 +379,16 @@ describe('headers: custom hideResponseHeaders and bad upstream responses', () =>
   let origin;
   let garbage;
   let proxy;
-  const garbageSockets = new Set();
 
   before(async () => {
     origin = await startOrigin(originHandler);
     // A target that answers with something that is not HTTP.
-    garbage = net.createServer((s) => {
-      garbageSockets.add(s);
-      s.on('close', () => garbageSockets.delete(s));
-      s.on('error', () => {});
-      s.once('data', () => s.end('SMTP ready, not HTTP\r\n\r\n'));
-    });
-    garbage.listen(0, '127.0.0.1');
-    await once(garbage, 'listening');
+    garbage = await startRawOrigin((s) => s.once('data', () => s.end('SMTP ready, not HTTP\r\n\r\n')));
     proxy = await startProxy({
       server: { hideResponseHeaders: ['X-Internal', 'x-powered-by'] },
       upstreams: {
         origin: { targets: [{ url: origin.url }] },
-        garbage: { targets: [{ url: `http://127.0.0.1:${garbage.address().port}` }] },
+        garbage: { targets: [{ url: garbage.url }] },
       },
       routes: [
         { name: 'garbage', match: { pathPrefix: '/garbage/' }, upstream: 'garbage' },
@@ -410,8 +400,7 @@ describe('headers: custom hideResponseHeaders and bad upstream responses', () =>
   after(async () => {
     await proxy?.close();
     await origin?.close();
-    for (const s of garbageSockets) s.destroy();
-    await new Promise((r) => garbage?.close(r) ?? r());
+    await garbage?.close();
   });
 
   it('removes exactly the configured headers (case-insensitive); the list replaces the default', async () => {
@@ -425,7 +414,7 @@ describe('headers: custom hideResponseHeaders and bad upstream responses', () =>
   });
 
   it('a 502 for an invalid upstream response reveals no address and no parser detail', async () => {
-    const port = String(garbage.address().port);
+    const port = String(garbage.port);
     const res = await request(`${proxy.url}/garbage/x`, { headers: { 'x-request-id': 'garbage-1' } });
     assert.equal(res.status, 502);
     assert.equal(res.headers['x-request-id'], 'garbage-1');

@@ -7,32 +7,9 @@ import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import http from 'node:http';
 import net from 'node:net';
-import { startOrigin, startProxy, request, deadAddress } from '../helpers.mjs';
+import { startOrigin, startProxy, startRawOrigin, request, deadAddress } from '../helpers.mjs';
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-
-/** A raw TCP origin: `onConnection(socket)` decides what the target does. */
-async function startRawOrigin(onConnection) {
-  const sockets = new Set();
-  const server = net.createServer((socket) => {
-    sockets.add(socket);
-    socket.on('close', () => sockets.delete(socket));
-    socket.on('error', () => {});
-    onConnection(socket);
-  });
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const port = server.address().port;
-  return {
-    url: `http://127.0.0.1:${port}`,
-    port,
-    connections: () => sockets.size,
-    async close() {
-      for (const s of sockets) s.destroy();
-      await new Promise((r) => server.close(() => r()));
-    },
-  };
-}
 
 /** Calls `fn` with the first complete request head received on `socket`. */
 function onRequestHead(socket, fn) {
