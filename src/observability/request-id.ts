@@ -6,7 +6,7 @@ const prefix = randomBytes(6).toString('hex');
 let counter = 0;
 
 /** A new id: unique per process (random prefix) and cheap (a counter). */
-export function newRequestId(): string {
+function newRequestId(): string {
   counter = (counter + 1) % 0x100000000;
   return `${prefix}${counter.toString(16).padStart(8, '0')}`;
 }

@@ -8,8 +8,6 @@ export type FilterResult =
   | { kind: 'continue' }
   | { kind: 'respond'; status: number; headers: string[]; body: string };
 
-export const CONTINUE: FilterResult = { kind: 'continue' };
-
 export interface Filter {
   readonly name: string;
   /** After routing, before anything is sent upstream. May answer the request itself. */

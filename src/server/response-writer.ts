@@ -7,9 +7,6 @@ import type { Socket } from 'node:net';
 import { statusText } from './status-text.js';
 import { writeJoined } from './write-joined.js';
 
-/** A value of `bodyLength` meaning: not known in advance (chunked, or close-delimited for HTTP/1.0). */
-export const UNKNOWN_LENGTH = -1;
-
 export interface ClientGoneListener {
   clientGone(): void;
 }
@@ -44,7 +41,8 @@ export class ResponseWriter {
 
   /**
    * Starts the response. `headers` is a flat list [name, value, name, value, …] in wire case.
-   * `bodyLength` is the exact body size or UNKNOWN_LENGTH.
+   * `bodyLength` is the exact body size, or -1 when not known in advance (then chunked, or
+   * close-delimited for an HTTP/1.0 client).
    */
   writeHead(status: number, headers: readonly string[], bodyLength: number, reason?: string): void {
     if (this.headersSent) throw new Error('headers already sent');
