@@ -20,7 +20,6 @@ export const BIN = join(ROOT, 'bin', 'barbican.js');
  */
 export async function startOrigin(handler) {
   const requests = [];
-  const sockets = new Set();
   const server = http.createServer((req, res) => {
     requests.push({ method: req.method, url: req.url, headers: req.headers, rawHeaders: req.rawHeaders });
     if (handler) return handler(req, res);
@@ -32,9 +31,16 @@ export async function startOrigin(handler) {
       res.end(JSON.stringify({ method: req.method, url: req.url, headers: req.headers, bodyLength: body.length }));
     });
   });
+  return { ...(await listenTracked(server)), server, requests };
+}
+
+/** Listens on 127.0.0.1:0, tracking sockets so close() can end them: { url, port, sockets, close() }. */
+async function listenTracked(server) {
+  const sockets = new Set();
   server.on('connection', (s) => {
     sockets.add(s);
     s.on('close', () => sockets.delete(s));
+    s.on('error', () => {});
   });
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');
@@ -42,8 +48,7 @@ export async function startOrigin(handler) {
   return {
     url: `http://127.0.0.1:${port}`,
     port,
-    server,
-    requests,
+    sockets,
     async close() {
       for (const s of sockets) s.destroy();
       await new Promise((r) => server.close(() => r()));
@@ -56,25 +61,8 @@ export async function startOrigin(handler) {
  * whatever the test needs. Returns { url, port, connections(), close() }.
  */
 export async function startRawOrigin(onConnection) {
-  const sockets = new Set();
-  const server = net.createServer((socket) => {
-    sockets.add(socket);
-    socket.on('close', () => sockets.delete(socket));
-    socket.on('error', () => {});
-    onConnection(socket);
-  });
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const port = server.address().port;
-  return {
-    url: `http://127.0.0.1:${port}`,
-    port,
-    connections: () => sockets.size,
-    async close() {
-      for (const s of sockets) s.destroy();
-      await new Promise((r) => server.close(() => r()));
-    },
-  };
+  const origin = await listenTracked(net.createServer(onConnection));
+  return { ...origin, connections: () => origin.sockets.size };
 }
 
 /**
