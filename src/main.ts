@@ -2,7 +2,7 @@
 import type { Config } from './config/schema.js';
 import { createLogger, type Logger } from './observability/logger.js';
 import { createPipeline } from './proxy/pipeline.js';
-import { buildRuntime, closeRuntime, type Runtime } from './proxy/runtime.js';
+import { buildRuntime, closeRuntime, startRuntime, type Runtime } from './proxy/runtime.js';
 import { ListenerGroup, type BoundListener } from './server/listeners.js';
 
 export interface Instance {
@@ -21,6 +21,7 @@ export async function startInstance(config: Config, logger: Logger = createLogge
     handler: () => pipeline,
   });
   const bound = await listeners.start();
+  startRuntime(runtime);
   let stopping: Promise<void> | null = null;
   return {
     listeners: bound,
@@ -28,7 +29,7 @@ export async function startInstance(config: Config, logger: Logger = createLogge
     shutdown() {
       stopping ??= (async () => {
         await listeners.shutdown(runtime.config.server.shutdownTimeout);
-        closeRuntime(runtime);
+        await closeRuntime(runtime);
       })();
       return stopping;
     },

@@ -1,2 +1,12 @@
-export type { BalancerTarget, BalancingPolicy } from './policy.js';
+export type { BalancingPolicy, PolicyFactory, PolicyOptions, SelectInput } from './policy.js';
+export { NONE_TRIED, isEligible } from './policy.js';
+export { TargetState, TargetStateRegistry } from './target-state.js';
 export { createRoundRobin } from './round-robin.js';
+export { createLeastConnections } from './least-connections.js';
+export { createLeastLatency } from './least-latency.js';
+export { createRandom } from './random.js';
+export { createHash, compileKeyHash } from './hash.js';
+export { PeakEwma } from './peak-ewma.js';
+export { POLICIES, createPolicy } from './registry.js';
+export { createTargetSelector, type TargetSelector, type SelectorOptions } from './target-selector.js';
+export { createSticky, type Sticky } from './sticky.js';

@@ -405,9 +405,31 @@ upstreams:
       - url: http://127.0.0.1:3001
       - url: http://127.0.0.1:3002
         weight: 3
-    balancer: roundRobin
+      - url: http://127.0.0.1:3003
+        backup: true            # only when no primary target is available
+    balancer: roundRobin        # roundRobin | leastConnections | leastLatency | random | hash
+    hashOn: ip                  # for balancer: hash — ip | path | header:NAME | cookie:NAME
+    sticky: { cookie: barbican_srv, ttl: 1h, secret: "\${STICKY_SECRET:-change-me-to-a-long-secret}" }
+    slowStart: 30s
+    healthCheck:
+      path: /healthz
+      interval: 5s
+      timeout: 2s
+      healthyThreshold: 2
+      unhealthyThreshold: 3
+      expectStatus: 200-399
+      host: app.internal
+    outlierDetection: { enabled: true, consecutiveFailures: 5, baseEjectionTime: 30s, maxEjectionPercent: 50 }
+    retries:
+      attempts: 2
+      on: [connectFailure, reset, timeout, 502, 503, 504]
+      budgetPercent: 20
+      perTryTimeout: 10s
+      backoff: { base: 25ms, max: 250ms }
+      maxReplayBytes: 64KiB
     timeouts: { connect: 5s, responseHeaders: 60s, idle: 60s }
     maxConnectionsPerTarget: 1024
+    maxPending: 1024            # beyond this, fail fast with 503
   secure-app:
     targets:
       - url: https://app.internal:8443

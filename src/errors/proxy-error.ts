@@ -9,8 +9,10 @@ export class ProxyError extends Error {
   readonly source: ErrorSource;
   readonly status: number;
   readonly retryable: boolean;
+  /** Seconds for a Retry-After header (RFC 9110 §10.2.3), when waiting is known to help. */
+  retryAfter: number | undefined;
 
-  constructor(code: ErrorCode, detail?: string, options?: { cause?: unknown }) {
+  constructor(code: ErrorCode, detail?: string, options?: { cause?: unknown; retryAfter?: number }) {
     const info = ERROR_CODES[code];
     super(detail ?? info.summary, options);
     this.name = 'ProxyError';
@@ -18,6 +20,7 @@ export class ProxyError extends Error {
     this.source = info.source;
     this.status = info.status;
     this.retryable = info.retryable;
+    this.retryAfter = options?.retryAfter;
   }
 }
 

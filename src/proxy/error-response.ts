@@ -16,5 +16,6 @@ export function sendError(res: ResponseWriter, err: ProxyError, requestId: strin
   const body = `${status} ${statusText(status)}\ncode: ${err.code}\nrequest id: ${requestId}\n`;
   const headers = ['Content-Type', 'text/plain; charset=utf-8', 'Date', httpDate(), 'Cache-Control', 'no-store'];
   if (requestId) headers.push('X-Request-Id', requestId);
+  if (err.retryAfter !== undefined) headers.push('Retry-After', String(err.retryAfter));
   res.send(status, headers, body);
 }

@@ -1,82 +1,178 @@
 /**
  * The upstream phases of the pipeline: select a target, build the request (forwarding headers,
- * rewrite, filters), send it through the target's pool, and relay the response with
- * backpressure. One ForwardExchange per request (a class, not closures: this is the hot path).
+ * rewrite, filters), send it through the target's pool, relay the response with backpressure,
+ * and — when a try fails in a way retries.* allows — try again on another target. One
+ * ForwardExchange per request (a class, not closures: this is the hot path).
  */
+import { NONE_TRIED, type TargetState } from '../balancer/index.js';
 import { ProxyError } from '../errors/index.js';
 import type { ClientGoneListener, ResponseWriter } from '../server/response-writer.js';
+import type { BodySource } from '../upstream/body-source.js';
 import { forwardRequestHeaders, forwardResponseHeaders, serializeRequestHead } from '../upstream/forwarded-headers.js';
+import { ReplayableBody } from '../upstream/replay-body.js';
+import { conditionOf, type RetryCondition } from '../upstream/retry-policy.js';
 import type { UpstreamCall } from '../upstream/target-pool.js';
 import type { UpstreamExchange } from '../upstream/upstream-connection.js';
 import { fail, log } from './exit.js';
 import { applyResponseFilters } from './filter.js';
-import type { CompiledRoute, UpstreamTarget } from './runtime.js';
+import type { CompiledRoute, CompiledUpstream, UpstreamTarget } from './runtime.js';
 import type { Session } from './session.js';
 
 /** RFC 9110 §9.2.2 */
 const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE', 'PUT', 'DELETE']);
 
-export function forward(s: Session, route: CompiledRoute, target: UpstreamTarget): void {
+export function forward(s: Session, route: CompiledRoute, upstream: CompiledUpstream): void {
   const req = s.req;
-  const res = s.res;
   const body = req.body;
   if (req.contentLength > route.maxBodyBytes) {
     return fail(s, new ProxyError('REQUEST_BODY_TOO_LARGE', `Content-Length ${req.contentLength} over ${route.maxBodyBytes}`));
   }
   body.limit = route.maxBodyBytes;
-  s.target = target;
 
   // RFC 9110 §10.1.1: answer 100-continue ourselves; the upstream gets the body re-framed.
   if (req.httpMinor === 1 && !body.complete) {
     const expect = s.header('expect');
-    if (expect !== undefined && expect.toLowerCase() === '100-continue') res.writeContinue();
+    if (expect !== undefined && expect.toLowerCase() === '100-continue') s.res.writeContinue();
   }
 
-  const pathAndQuery = route.rewritePath ? route.rewritePath(s.path + s.query) : s.path + s.query;
-  const upstreamHost =
-    route.upstreamHost === 'keep' ? s.host || target.pool.authority : route.upstreamHost === 'target' ? target.pool.authority : route.upstreamHost;
-  let headers = forwardRequestHeaders(req.rawHeaders, {
-    peer: req.remoteAddress,
-    peerTrusted: s.peerTrusted,
-    scheme: req.scheme,
-    host: upstreamHost,
-    clientHost: s.host,
-    requestId: s.requestId,
-  });
-  for (const f of route.filters) if (f.onUpstreamRequest) headers = f.onUpstreamRequest(s, headers);
-
-  const exchange = new ForwardExchange(s, res);
-  res.whenClientGone(exchange);
-  exchange.call = target.pool.request(
-    {
-      head: serializeRequestHead(req.method, pathAndQuery, headers, req.contentLength),
-      body: req.contentLength === 0 ? null : body,
-      chunked: req.contentLength < 0,
-      idempotent: IDEMPOTENT.has(req.method),
-      options: { responseHeadersTimeout: route.responseHeadersTimeout, idleTimeout: route.idleTimeout },
-    },
-    exchange,
-  );
+  const exchange = new ForwardExchange(s, route, upstream);
+  s.res.whenClientGone(exchange);
+  exchange.start();
 }
 
 class ForwardExchange implements UpstreamExchange, ClientGoneListener {
   call: UpstreamCall | null = null;
   readonly isHead: boolean;
   private resumeOnDrain: (() => void) | null = null;
+  private readonly res: ResponseWriter;
+  private readonly idempotent: boolean;
+  /** The request body as the tries read it (null: no body). */
+  private readonly body: BodySource | null;
+  /** The body can be sent again (none, or small enough to be kept). */
+  private readonly replayable: boolean;
+  private pathAndQuery = '';
+  /** The try in progress. */
+  private target: UpstreamTarget | null = null;
+  private targetIndex = -1;
+  private tries = 0;
+  private tried: readonly TargetState[] = NONE_TRIED;
+  private tryStart = 0;
+  /** The current try's response is being discarded (its status is retried). */
+  private discarding = false;
+  private retryTimer: NodeJS.Timeout | null = null;
+  private gone = false;
 
   constructor(
     private readonly s: Session,
-    private readonly res: ResponseWriter,
+    private readonly route: CompiledRoute,
+    private readonly upstream: CompiledUpstream,
   ) {
-    this.isHead = s.req.method === 'HEAD';
+    const req = s.req;
+    this.res = s.res;
+    this.isHead = req.method === 'HEAD';
+    this.idempotent = IDEMPOTENT.has(req.method);
+    const retry = upstream.retry;
+    if (req.contentLength === 0) {
+      this.body = null;
+      this.replayable = true;
+    } else if (retry.enabled && this.idempotent && req.contentLength > 0 && req.contentLength <= retry.maxReplayBytes) {
+      this.body = new ReplayableBody(req.body);
+      this.replayable = true;
+    } else {
+      this.body = req.body;
+      this.replayable = false;
+    }
+  }
+
+  start(): void {
+    const s = this.s;
+    this.pathAndQuery = this.route.rewritePath ? this.route.rewritePath(s.path + s.query) : s.path + s.query;
+    if (this.upstream.retry.enabled) this.upstream.retry.budget.deposit();
+    const now = Date.now();
+    const index = this.upstream.selector.select(s, now, NONE_TRIED);
+    if (index === -1) {
+      return fail(s, new ProxyError('UPSTREAM_UNAVAILABLE', `no available target in upstream ${this.upstream.name}`, { retryAfter: this.upstream.retryAfter(now) }));
+    }
+    this.send(index);
+  }
+
+  /** Sends one try to target `index`. */
+  private send(index: number): void {
+    const s = this.s;
+    const req = s.req;
+    const route = this.route;
+    const target = this.upstream.targets[index]!;
+    this.target = target;
+    this.targetIndex = index;
+    this.tries++;
+    this.discarding = false;
+    s.target = target;
+    target.state.inFlight++;
+    if (this.upstream.tracksLatency) this.tryStart = performance.now();
+
+    const upstreamHost =
+      route.upstreamHost === 'keep' ? s.host || target.pool.authority : route.upstreamHost === 'target' ? target.pool.authority : route.upstreamHost;
+    let headers = forwardRequestHeaders(req.rawHeaders, {
+      peer: req.remoteAddress,
+      peerTrusted: s.peerTrusted,
+      scheme: req.scheme,
+      host: upstreamHost,
+      clientHost: s.host,
+      requestId: s.requestId,
+    });
+    for (const f of route.filters) if (f.onUpstreamRequest) headers = f.onUpstreamRequest(s, headers);
+
+    this.call = target.pool.request(
+      {
+        head: serializeRequestHead(req.method, this.pathAndQuery, headers, req.contentLength),
+        body: this.body,
+        chunked: req.contentLength < 0,
+        // A body that cannot be sent again must not be replayed by the pool's stale-connection retry either.
+        idempotent: this.idempotent && this.replayable,
+        options: route.sendOptions,
+      },
+      this,
+    );
+  }
+
+  /** The current try is over: the target has one request less in flight. */
+  private endTry(): UpstreamTarget | null {
+    const target = this.target;
+    if (target !== null) {
+      this.target = null;
+      target.state.inFlight--;
+    }
+    this.call = null;
+    return target;
   }
 
   onResponseHead(status: number, reason: string, rawHeaders: string[], contentLength: number): void {
-    const headers = applyResponseFilters(this.s, forwardResponseHeaders(rawHeaders, this.s.runtime.hiddenResponseHeaders));
+    const target = this.target!;
+    const upstream = this.upstream;
+    const state = target.state;
+    if (upstream.tracksLatency) state.latency.observe(performance.now() - this.tryStart, Date.now());
+    if (upstream.outlier !== undefined) {
+      // Envoy's consecutive-5xx rule: a 5xx answer counts against the target like a failure.
+      if (status >= 500) upstream.outlier.onFailure(state, Date.now());
+      else upstream.outlier.onSuccess(state, Date.now());
+    }
+    if (upstream.retry.retriesStatus(status) && this.mayRetry(undefined)) {
+      // Read and drop this answer (the connection stays reusable), then try elsewhere.
+      this.discarding = true;
+      return;
+    }
+    const s = this.s;
+    let headers = forwardResponseHeaders(rawHeaders, s.runtime.hiddenResponseHeaders);
+    const sticky = upstream.selector.sticky;
+    if (sticky !== undefined && !sticky.names(s.header('cookie'), this.targetIndex)) {
+      headers.push('Set-Cookie', sticky.setCookie(this.targetIndex, s.req.scheme === 'https'));
+    }
+    headers = applyResponseFilters(s, headers);
     this.res.writeHead(status, headers, contentLength, reason || undefined);
   }
 
   onResponseData(chunk: Buffer): boolean {
+    if (this.discarding) return true;
     if (this.res.write(chunk)) return true;
     // The client is slower than the target: pause the target until the client drains.
     this.res.onDrain((this.resumeOnDrain ??= () => this.call?.resume()));
@@ -84,7 +180,7 @@ class ForwardExchange implements UpstreamExchange, ClientGoneListener {
   }
 
   onParsed(): void {
-    this.res.flushHead();
+    if (!this.discarding) this.res.flushHead();
   }
 
   retainsData(): boolean {
@@ -92,19 +188,84 @@ class ForwardExchange implements UpstreamExchange, ClientGoneListener {
   }
 
   onResponseEnd(): void {
-    this.call = null;
+    this.endTry();
+    if (this.discarding) {
+      this.retry();
+      return;
+    }
     this.res.end();
     log(this.s);
   }
 
   onError(err: ProxyError): void {
-    this.call = null;
+    const target = this.endTry();
+    const upstream = this.upstream;
+    if (target !== null && err.source === 'upstream' && upstream.outlier !== undefined && !this.discarding) {
+      upstream.outlier.onFailure(target.state, Date.now());
+    }
+    // A retried status whose body then failed: the retry was decided already.
+    if (this.discarding) {
+      this.retry();
+      return;
+    }
+    const condition = conditionOf(err.code);
+    if (condition !== undefined && upstream.retry.retriesOn(condition) && this.mayRetry(condition)) {
+      this.s.runtime.logger.warn(
+        { requestId: this.s.requestId, code: err.code, upstream: upstream.name, target: target?.url, try: this.tries },
+        `${err.message}; retrying on another target`,
+      );
+      this.retry();
+      return;
+    }
     fail(this.s, err);
   }
 
+  /**
+   * Whether the failed try may be retried (retry-policy.ts has the rules), to which target:
+   * chooses the next target now, so that a response is only discarded when there is somewhere
+   * else to go. `condition` is undefined for a retried status. Spends from the retry budget
+   * when it says yes.
+   */
+  private mayRetry(condition: RetryCondition | undefined): boolean {
+    const retry = this.upstream.retry;
+    if (this.tries >= retry.attempts || this.gone || this.res.headersSent) return false;
+    // connectFailure: nothing reached the target and nothing of the body was read.
+    if (condition !== 'connectFailure' && !(this.idempotent && this.replayable)) return false;
+    const current = this.upstream.targets[this.targetIndex]!.state;
+    const tried = this.tried === NONE_TRIED ? [current] : [...this.tried, current];
+    const next = this.upstream.selector.select(this.s, Date.now(), tried);
+    if (next === -1 || !retry.budget.withdraw()) return false;
+    this.tried = tried;
+    this.targetIndex = next;
+    return true;
+  }
+
+  /** Sends the next try (chosen by mayRetry) after a jittered backoff. */
+  private retry(): void {
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = null;
+      if (this.gone) return;
+      let index = this.targetIndex;
+      const now = Date.now();
+      // The target chosen before the backoff may have gone out meanwhile.
+      if (!this.upstream.targets[index]!.state.isAvailable(now)) index = this.upstream.selector.select(this.s, now, this.tried);
+      if (index === -1) {
+        fail(this.s, new ProxyError('UPSTREAM_UNAVAILABLE', `no other available target in upstream ${this.upstream.name} after ${this.tries} tries`, { retryAfter: this.upstream.retryAfter(now) }));
+        return;
+      }
+      this.s.retries++;
+      this.send(index);
+    }, this.upstream.retry.backoff(this.tries));
+  }
+
   clientGone(): void {
+    this.gone = true;
+    if (this.retryTimer !== null) {
+      clearTimeout(this.retryTimer);
+      this.retryTimer = null;
+    }
     const call = this.call;
-    this.call = null;
+    this.endTry();
     call?.abort();
     fail(this.s, new ProxyError('CLIENT_ABORTED'));
   }

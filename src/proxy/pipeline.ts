@@ -23,33 +23,37 @@ export function createPipeline(runtime: () => Runtime): RequestHandler {
     handle(req, res) {
       const session = new Session(req, res, runtime());
       try {
-        handleRequest(session);
+        // A guard refusal goes back to the connection, which answers it and closes.
+        return handleRequest(session);
       } catch (err) {
         fail(session, toProxyError(err));
       }
     },
     reject(req, res, err) {
       const session = new Session(req, res, runtime());
-      session.requestId = requestIdFrom(undefined);
+      // A bad head has no headers; a request refused at the guard keeps the client's id.
+      session.requestId = requestIdFrom(session.header('x-request-id'));
       fail(session, err);
     },
   };
 }
 
-function handleRequest(s: Session): void {
+function handleRequest(s: Session): ProxyError | void {
   const req = s.req;
   s.requestId = requestIdFrom(s.header('x-request-id'));
 
-  // --- guard (RFC 9112 §3.2, §6.1) ---
-  if (req.method === 'CONNECT') return fail(s, new ProxyError('REQUEST_METHOD_NOT_ALLOWED'));
+  // --- guard (RFC 9112 §3.2, §6.1; server/request-guard.ts has checked the head) ---
+  // A refusal is returned, not answered here: the connection answers it with
+  // `Connection: close`, so nothing pipelined behind a refused request reaches an origin.
+  if (req.method === 'CONNECT') return new ProxyError('REQUEST_METHOD_NOT_ALLOWED');
   const target = parseTarget(req);
-  if (target instanceof ProxyError) return fail(s, target);
+  if (target instanceof ProxyError) return target;
   s.host = target.host;
   s.path = target.path;
   s.query = target.query;
-  if (req.upgrade) return fail(s, new ProxyError('REQUEST_UPGRADE_UNSUPPORTED'));
+  if (req.upgrade) return new ProxyError('REQUEST_UPGRADE_UNSUPPORTED');
   if (req.contentLength < 0 && !isPlainChunked(s.header('transfer-encoding'))) {
-    return fail(s, new ProxyError('REQUEST_TRANSFER_CODING_UNSUPPORTED'));
+    return new ProxyError('REQUEST_TRANSFER_CODING_UNSUPPORTED');
   }
   const rt = s.runtime;
   s.peerTrusted = rt.trusted.isTrusted(req.remoteAddress);
@@ -73,18 +77,16 @@ function handleRequest(s: Session): void {
       return respond(s, action.status, action.headers, action.body);
     case 'redirect':
       return respond(s, action.status, ['Location', expandRedirect(action.to, s)], Buffer.alloc(0));
-    case 'upstream': {
-      const target = action.upstream.policy.select();
-      if (target === undefined) return fail(s, new ProxyError('INTERNAL', 'no target'));
-      return forward(s, route, target);
-    }
+    case 'upstream':
+      return forward(s, route, action.upstream);
   }
 }
 
 /**
  * RFC 9112 §6.1: Barbican re-frames bodies and understands only `chunked`; a body under any
  * other coding (gzip, chunked) would reach the origin mislabelled, so it is refused with 501.
- * llhttp has already refused a final coding other than chunked and repeated headers are joined.
+ * server/request-guard.ts has already refused a final coding other than chunked and malformed
+ * lists; repeated field lines are joined here.
  */
 function isPlainChunked(te: string | undefined): boolean {
   return te !== undefined && te.trim().toLowerCase() === 'chunked';

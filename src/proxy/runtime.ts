@@ -5,7 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import type { ConnectionOptions } from 'node:tls';
-import { createRoundRobin, type BalancingPolicy } from '../balancer/index.js';
+import { createTargetSelector, TargetStateRegistry, type TargetSelector, type TargetState } from '../balancer/index.js';
 import type { Config } from '../config/schema.js';
 import { createAccessLog, type AccessLog } from '../observability/access-log.js';
 import type { Logger } from '../observability/logger.js';
@@ -14,19 +14,32 @@ import { createPathRewriter, createRouteTable, type PathRewriter, type RouteTabl
 import { TargetPool } from '../upstream/target-pool.js';
 import { createTrustedProxies, type TrustedProxies } from '../upstream/trusted-proxies.js';
 import type { UpstreamConfig } from '../upstream/config.js';
+import { createActiveChecker, createOutlierDetector, type ActiveChecker, type OutlierDetector } from '../health/index.js';
+import { RetryPolicy } from '../upstream/retry-policy.js';
+import type { SendOptions } from '../upstream/upstream-connection.js';
 import type { Filter } from './filter.js';
 import { compileHeaderEdits } from './header-edits.js';
 
 export interface UpstreamTarget {
   readonly url: string;
-  readonly weight: number;
+  readonly state: TargetState;
   readonly pool: TargetPool;
 }
 
 export interface CompiledUpstream {
   readonly name: string;
+  /** In config order; the selector picks an index into this list. */
   readonly targets: readonly UpstreamTarget[];
-  readonly policy: BalancingPolicy<UpstreamTarget>;
+  readonly selector: TargetSelector;
+  readonly retry: RetryPolicy;
+  /** Passive health (undefined when outlierDetection.enabled is false). */
+  readonly outlier: OutlierDetector | undefined;
+  /** Active health checks (undefined without healthCheck); started by startRuntime. */
+  readonly checker: ActiveChecker | undefined;
+  /** Response latency is recorded per target (the leastLatency policy reads it). */
+  readonly tracksLatency: boolean;
+  /** Seconds a client should wait when no target is available (Retry-After). */
+  retryAfter(now: number): number;
 }
 
 export type RouteAction =
@@ -42,8 +55,8 @@ export interface CompiledRoute {
   readonly upstreamHost: string;
   readonly filters: readonly Filter[];
   readonly maxBodyBytes: number;
-  readonly responseHeadersTimeout: number;
-  readonly idleTimeout: number;
+  /** Timeouts of each upstream try (built once per route). */
+  readonly sendOptions: SendOptions;
 }
 
 export interface Runtime {
@@ -65,14 +78,15 @@ function tlsOptions(config: UpstreamConfig['tls']): ConnectionOptions {
   return options;
 }
 
-function buildUpstream(name: string, config: UpstreamConfig, maxHeaderBytes: number): CompiledUpstream {
+function buildUpstream(name: string, config: UpstreamConfig, maxHeaderBytes: number, registry: TargetStateRegistry, logger: Logger): CompiledUpstream {
   const tls = config.targets.some((t) => t.url.startsWith('https:')) ? tlsOptions(config.tls) : undefined;
   const targets = config.targets.map((t) => ({
     url: t.url,
-    weight: t.weight,
+    state: registry.get(name, t.url, { weight: t.weight, backup: t.backup, slowStart: config.slowStart }),
     pool: new TargetPool({
       url: t.url,
       maxConnections: config.maxConnectionsPerTarget,
+      maxPending: config.maxPending,
       connectTimeout: config.timeouts.connect,
       idleTimeout: config.timeouts.idle,
       // Response heads from origins may be larger than what clients are allowed to send.
@@ -80,7 +94,23 @@ function buildUpstream(name: string, config: UpstreamConfig, maxHeaderBytes: num
       ...(tls ? { tls } : {}),
     }),
   }));
-  return { name, targets, policy: createRoundRobin(targets) };
+  const states = targets.map((t) => t.state);
+  const healthInterval = config.healthCheck?.interval ?? 5_000;
+  return {
+    name,
+    targets,
+    selector: createTargetSelector(states, { balancer: config.balancer, hashOn: config.hashOn, sticky: config.sticky }),
+    retry: new RetryPolicy(config.retries),
+    outlier: config.outlierDetection.enabled ? createOutlierDetector(states, config.outlierDetection) : undefined,
+    checker: config.healthCheck ? createActiveChecker({ upstream: name, targets: states, config: config.healthCheck, ...(tls ? { tls } : {}), logger }) : undefined,
+    tracksLatency: config.balancer === 'leastLatency',
+    retryAfter(now) {
+      // The soonest a target can come back: an ejection ending, or the next health check.
+      let wait = healthInterval;
+      for (const t of states) if (t.ejectedUntil > now) wait = Math.min(wait, t.ejectedUntil - now);
+      return Math.min(60, Math.max(1, Math.ceil(wait / 1000)));
+    },
+  };
 }
 
 function headerEditFilter(route: RouteConfig): Filter | undefined {
@@ -100,20 +130,26 @@ function flatHeaders(record: Record<string, string>): string[] {
   return out;
 }
 
-/** Builds a runtime from a validated config. Throws only on I/O problems (unreadable TLS files). */
-export function buildRuntime(config: Config, logger: Logger): Runtime {
+/**
+ * Builds a runtime from a validated config. Throws only on I/O problems (unreadable TLS files).
+ * Target states (health, ejections, latency) come from `registry`, so a reload that keeps a
+ * target keeps what was learned about it.
+ */
+export function buildRuntime(config: Config, logger: Logger, registry = new TargetStateRegistry()): Runtime {
   const upstreams = new Map<string, CompiledUpstream>();
   for (const [name, upstream] of Object.entries(config.upstreams)) {
-    upstreams.set(name, buildUpstream(name, upstream, config.server.limits.maxHeaderBytes));
+    upstreams.set(name, buildUpstream(name, upstream, config.server.limits.maxHeaderBytes, registry, logger));
   }
   const routes = createRouteTable<CompiledRoute>(config.routes, (route, index) => {
     let action: RouteAction;
     let timeouts = { responseHeaders: 60_000, idle: 60_000 };
+    let perTryTimeout = 0;
     if (route.upstream !== undefined) {
       const upstream = upstreams.get(route.upstream);
       if (!upstream) throw new Error(`routes[${index}].upstream: unknown upstream ${route.upstream}`);
       action = { kind: 'upstream', upstream };
       timeouts = { ...config.upstreams[route.upstream]!.timeouts };
+      perTryTimeout = upstream.retry.perTryTimeout;
     } else if (route.redirect !== undefined) {
       action = { kind: 'redirect', to: route.redirect.to, status: route.redirect.status };
     } else {
@@ -130,8 +166,10 @@ export function buildRuntime(config: Config, logger: Logger): Runtime {
       upstreamHost: route.rewrite?.host ?? 'keep',
       filters,
       maxBodyBytes: route.maxBodyBytes ?? config.server.limits.maxBodyBytes,
-      responseHeadersTimeout: route.timeouts?.responseHeaders ?? timeouts.responseHeaders,
-      idleTimeout: route.timeouts?.idle ?? timeouts.idle,
+      sendOptions: {
+        responseHeadersTimeout: Math.min(route.timeouts?.responseHeaders ?? timeouts.responseHeaders, perTryTimeout || Infinity),
+        idleTimeout: route.timeouts?.idle ?? timeouts.idle,
+      },
     };
   });
   return {
@@ -145,8 +183,18 @@ export function buildRuntime(config: Config, logger: Logger): Runtime {
   };
 }
 
-/** Releases a runtime that is no longer served: idle upstream connections are closed. */
-export function closeRuntime(runtime: Runtime): void {
-  for (const upstream of runtime.upstreams.values()) for (const t of upstream.targets) t.pool.close();
+/** Starts what a runtime runs in the background: active health checks. */
+export function startRuntime(runtime: Runtime): void {
+  for (const upstream of runtime.upstreams.values()) upstream.checker?.start();
+}
+
+/** Releases a runtime that is no longer served: health checks stop, idle upstream connections close. */
+export async function closeRuntime(runtime: Runtime): Promise<void> {
+  const stopping: Promise<void>[] = [];
+  for (const upstream of runtime.upstreams.values()) {
+    if (upstream.checker) stopping.push(upstream.checker.stop());
+    for (const t of upstream.targets) t.pool.close();
+  }
   runtime.accessLog.flush();
+  await Promise.all(stopping);
 }

@@ -20,6 +20,8 @@ export class Session implements MatchInput {
   peerTrusted = false;
   route: CompiledRoute | undefined;
   target: UpstreamTarget | undefined;
+  /** Upstream tries after the first (retries.*). */
+  retries = 0;
   /** Set when the request failed; logged. */
   errorCode: ErrorCode | undefined;
   errorDetail: string | undefined;

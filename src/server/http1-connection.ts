@@ -10,12 +10,18 @@ import type { LimitsConfig } from './config.js';
 import type { DownstreamRequest } from './downstream-request.js';
 import { HTTPParser, METHODS, socketHandle, startReading, stopReading, type LlhttpError, type LlhttpParser, type OnHeadersComplete } from './llhttp.js';
 import { RequestBody } from './request-body.js';
+import { checkRequestHead } from './request-guard.js';
 import { ResponseWriter, type ClientGoneListener, type ResponseTarget } from './response-writer.js';
 
 /** What a connection needs from the proxy: the pipeline entry points. */
 export interface RequestHandler {
-  /** Handles one parsed request; must eventually end or abort `res`. */
-  handle(req: DownstreamRequest, res: ResponseWriter): void;
+  /**
+   * Handles one parsed request; must eventually end or abort `res`. Instead, it may refuse the
+   * request at the guard by returning a ProxyError without having written anything: the
+   * connection then answers it through `reject` and closes, like for a bad head, so nothing
+   * sent after a refused request on this connection is ever handled.
+   */
+  handle(req: DownstreamRequest, res: ResponseWriter): ProxyError | void;
   /** Answers (and logs) a request that failed before it could be handled. */
   reject(req: DownstreamRequest, res: ResponseWriter, err: ProxyError): void;
 }
@@ -39,16 +45,6 @@ const PARSER_RESOURCE = {};
 function stripMappedPrefix(address: string | undefined): string {
   if (!address) return '';
   return address.startsWith('::ffff:') && address.includes('.') ? address.slice(7) : address;
-}
-
-/** Finds the framing of a request from its validated headers (llhttp already rejected conflicts). */
-function requestFraming(headers: string[]): number {
-  for (let i = 0; i < headers.length; i += 2) {
-    const name = headers[i]!;
-    if (name.length === 14 && name.toLowerCase() === 'content-length') return Number(headers[i + 1]);
-    if (name.length === 17 && name.toLowerCase() === 'transfer-encoding') return -1;
-  }
-  return 0;
 }
 
 class Exchange implements ResponseTarget {
@@ -233,6 +229,13 @@ export class Http1Connection {
 
   private onHeadersComplete: OnHeadersComplete = (major, minor, headers, method, url, _s, _m, upgrade, shouldKeepAlive) => {
     this.headersDeadline = 0;
+    // Closing (a refused request was answered while llhttp was still parsing the same read):
+    // whatever follows it is never handled, so nothing pipelined behind a refusal gets through.
+    if (this.ending) {
+      this.headerParts = [];
+      this.urlPart = '';
+      return 0;
+    }
     if (headers === undefined) {
       headers = this.headerParts;
       this.headerParts = [];
@@ -241,7 +244,11 @@ export class Http1Connection {
       url = this.urlPart;
       this.urlPart = '';
     }
-    const contentLength = requestFraming(headers);
+    // The framing (Content-Length, -1 for chunked, 0), or why the head is refused.
+    const verdict = checkRequestHead(major, minor, headers);
+    const rejection = typeof verdict === 'number' ? null : verdict;
+    // A refused request's body is never read as one: the connection closes after the answer.
+    const contentLength = typeof verdict === 'number' ? verdict : 0;
     const body = new RequestBody(contentLength !== 0 && !upgrade, this.pauseReading, this.resumeReading);
     const req: DownstreamRequest = {
       method: METHODS[method] ?? 'UNKNOWN',
@@ -268,11 +275,7 @@ export class Http1Connection {
       this.closing = true;
       this.pauseReading();
     }
-    if (major !== 1) {
-      this.enqueue(exchange, new ProxyError('REQUEST_MALFORMED', `HTTP/${major}.${minor} is not supported`));
-    } else {
-      this.enqueue(exchange, null);
-    }
+    this.enqueue(exchange, rejection);
     return 0;
   };
 
@@ -311,7 +314,13 @@ export class Http1Connection {
     if (exchange.rejection !== null) handler.reject(exchange.req, exchange.res, exchange.rejection);
     else {
       if (this.host.draining) exchange.keepAlive = false;
-      handler.handle(exchange.req, exchange.res);
+      const refused = handler.handle(exchange.req, exchange.res);
+      if (refused instanceof ProxyError) {
+        // Refused at the guard (nothing written yet): answered like a bad head, then closed.
+        exchange.keepAlive = false;
+        exchange.rejection = refused;
+        handler.reject(exchange.req, exchange.res, refused);
+      }
     }
   }
 
@@ -356,6 +365,8 @@ export class Http1Connection {
   }
 
   private onParseError(err: LlhttpError): void {
+    // Already closing after a response: nothing more is answered on this connection.
+    if (this.ending) return;
     const proxyError =
       err.code === 'HPE_HEADER_OVERFLOW'
         ? new ProxyError('REQUEST_HEADERS_TOO_LARGE')

@@ -7,7 +7,7 @@
 import { connect as netConnect, type Socket } from 'node:net';
 import { connect as tlsConnect, type ConnectionOptions } from 'node:tls';
 import { ProxyError } from '../errors/index.js';
-import type { RequestBody } from '../server/request-body.js';
+import type { BodySource } from './body-source.js';
 import { classifyConnectError } from './classify-error.js';
 import { READ_BUFFER_SIZE, UpstreamConnection, type ConnectionOwner, type SendOptions, type UpstreamExchange } from './upstream-connection.js';
 
@@ -15,6 +15,8 @@ export interface TargetPoolOptions {
   /** Target origin, e.g. http://127.0.0.1:3001. */
   url: string;
   maxConnections: number;
+  /** Most requests waiting for a connection; beyond, UPSTREAM_OVERLOADED at once. */
+  maxPending: number;
   connectTimeout: number;
   idleTimeout: number;
   maxResponseHeaderBytes: number;
@@ -30,7 +32,7 @@ interface Waiter {
 /** A request as the pool sends it. */
 export interface UpstreamRequest {
   head: string;
-  body: RequestBody | null;
+  body: BodySource | null;
   chunked: boolean;
   /** Safe to send twice (RFC 9110 §9.2.2); a body already partly sent is never replayed. */
   idempotent: boolean;
@@ -88,6 +90,10 @@ export class TargetPool implements ConnectionOwner {
     }
     if (this.open < this.options.maxConnections) {
       this.connect(waiter);
+      return;
+    }
+    if (this.waiters.length >= this.options.maxPending) {
+      waiter.onConnection(new ProxyError('UPSTREAM_OVERLOADED', `${this.options.maxConnections} connections busy and ${this.waiters.length} requests waiting`), null);
       return;
     }
     this.waiters.push(waiter);

@@ -7,7 +7,8 @@ import type { Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { ProxyError } from '../errors/index.js';
 import { HTTPParser, startReading, stopReading, type LlhttpError, type LlhttpParser, type OnHeadersComplete } from '../server/llhttp.js';
-import type { BodySink, RequestBody } from '../server/request-body.js';
+import type { BodySink } from '../server/request-body.js';
+import type { BodySource } from './body-source.js';
 import { writeJoined } from '../server/write-joined.js';
 import { classifyConnectionError } from './classify-error.js';
 
@@ -65,7 +66,7 @@ export class UpstreamConnection implements BodySink {
   requests = 0;
   private readonly parser: LlhttpParser;
   private exchange: UpstreamExchange | null = null;
-  private body: RequestBody | null = null;
+  private body: BodySource | null = null;
   private chunked = false;
   private bodyDone = true;
   /** Bytes of the request body written to the socket. */
@@ -152,7 +153,7 @@ export class UpstreamConnection implements BodySink {
    * Sends one request. `head` is the complete request head (request line, headers, blank line)
    * including the framing headers matching `chunked`; `body` is null for a request without one.
    */
-  send(head: string, body: RequestBody | null, chunked: boolean, exchange: UpstreamExchange, options: SendOptions): void {
+  send(head: string, body: BodySource | null, chunked: boolean, exchange: UpstreamExchange, options: SendOptions): void {
     this.requests++;
     this.exchange = exchange;
     this.body = body;

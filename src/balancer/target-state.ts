@@ -1,0 +1,101 @@
+/**
+ * What the balancer knows about one target: its weight, whether it may take traffic (active
+ * health, passive ejection, drained by an operator), its in-flight requests and its latency.
+ * Keyed by a stable identity (upstream name + URL) so that the state survives a reload that
+ * keeps the target (see TargetStateRegistry).
+ */
+import { PeakEwma } from './peak-ewma.js';
+
+/** Weight fraction a target starts from when it becomes available during slow start. */
+const SLOW_START_FLOOR = 0.1;
+
+export class TargetState {
+  /** Requests currently sent to this target and not finished. */
+  inFlight = 0;
+  /** Verdict of the active health check (true until a check says otherwise). */
+  healthy = true;
+  /** Passive ejection: out of rotation until this time (ms since epoch); 0 when not ejected. */
+  ejectedUntil = 0;
+  /** How many times this target has been ejected (the ejection time grows with it). */
+  ejections = 0;
+  /** Failed requests in a row (for outlier detection). */
+  consecutiveFailures = 0;
+  /** Taken out of rotation by an operator (admin API). */
+  draining = false;
+  /** When the target last became available again (ms since epoch; 0: from the start). */
+  availableSince = 0;
+  /** Response-head latency, peak-EWMA (for leastLatency). */
+  readonly latency = new PeakEwma();
+  /** Configured relative share of traffic. */
+  weight: number;
+  backup: boolean;
+  /** Ramp time after becoming available again (ms); 0: none. */
+  slowStart: number;
+
+  constructor(
+    /** Stable identity: `<upstream>|<url>`. */
+    readonly id: string,
+    readonly url: string,
+    options: { weight: number; backup?: boolean; slowStart?: number },
+  ) {
+    this.weight = options.weight;
+    this.backup = options.backup ?? false;
+    this.slowStart = options.slowStart ?? 0;
+  }
+
+  /** May take traffic now. Ends an ejection whose time is up. */
+  isAvailable(now: number): boolean {
+    if (this.ejectedUntil !== 0 && now >= this.ejectedUntil) {
+      this.ejectedUntil = 0;
+      this.availableSince = now;
+    }
+    return this.healthy && this.ejectedUntil === 0 && !this.draining;
+  }
+
+  /** Weight to balance with now: during slow start it ramps from 10% to 100%. */
+  effectiveWeight(now: number): number {
+    if (this.slowStart === 0 || this.availableSince === 0) return this.weight;
+    const elapsed = now - this.availableSince;
+    if (elapsed >= this.slowStart) return this.weight;
+    return this.weight * Math.max(SLOW_START_FLOOR, elapsed / this.slowStart);
+  }
+
+  /** The active health check changed its verdict. */
+  setHealthy(healthy: boolean, now: number): void {
+    if (healthy === this.healthy) return;
+    this.healthy = healthy;
+    if (healthy) {
+      this.availableSince = now;
+      // A target that passed its health check starts with a clean passive record.
+      this.consecutiveFailures = 0;
+    }
+  }
+}
+
+/**
+ * Target states by identity, kept across reloads: a new runtime asks for the states of its
+ * targets and gets the old objects (health, ejections, latency) for targets it keeps.
+ */
+export class TargetStateRegistry {
+  private readonly states = new Map<string, TargetState>();
+
+  /** The state for `upstream`'s target `url`, updated to the new options, or a new one. */
+  get(upstream: string, url: string, options: { weight: number; backup?: boolean; slowStart?: number }): TargetState {
+    const id = `${upstream}|${url}`;
+    let state = this.states.get(id);
+    if (state === undefined) {
+      state = new TargetState(id, url, options);
+      this.states.set(id, state);
+    } else {
+      state.weight = options.weight;
+      state.backup = options.backup ?? false;
+      state.slowStart = options.slowStart ?? 0;
+    }
+    return state;
+  }
+
+  /** Forgets states whose ids are not in `keep` (targets the current config no longer has). */
+  retain(keep: ReadonlySet<string>): void {
+    for (const id of this.states.keys()) if (!keep.has(id)) this.states.delete(id);
+  }
+}
