@@ -58,9 +58,9 @@ for tool in "$NODE" "$NGINX" "$WRK" taskset timeout; do
 done
 for c in $CONTENDERS; do
   case $c in
-    origin | nginx | node-http-proxy | barbican) ;;
+    origin | nginx | node-http-proxy | barbican | barbican-lb) ;;
     haproxy) command -v "$HAPROXY" >/dev/null || die "contender haproxy requested but '$HAPROXY' not found" ;;
-    *) die "unknown contender '$c' (origin nginx haproxy node-http-proxy barbican)" ;;
+    *) die "unknown contender '$c' (origin nginx haproxy node-http-proxy barbican barbican-lb)" ;;
   esac
 done
 for w in $WORKLOADS; do
@@ -165,7 +165,7 @@ wait_port() {
 # cannot grab them between now and when the servers bind.
 read -r -a PORTS < <("$NODE" -e '
   const net = require("net");
-  const want = 6, got = [];
+  const want = 8, got = [];
   (async () => {
     for (let tries = 0; got.length < want && tries < 500; tries++) {
       const p = 20000 + Math.floor(Math.random() * 12000);
@@ -179,10 +179,13 @@ read -r -a PORTS < <("$NODE" -e '
     }
     console.log(got.join(" "));
   })();')
-((${#PORTS[@]} == 6)) || die "could not find free ports"
+((${#PORTS[@]} == 8)) || die "could not find free ports"
 ORIGIN_PORT=${PORTS[0]}
-declare -A PORT=([origin]=${PORTS[0]} [nginx]=${PORTS[1]} [node-http-proxy]=${PORTS[2]} [barbican]=${PORTS[3]} [haproxy]=${PORTS[4]})
-declare -A NAME=([origin]=origin-direct [nginx]=nginx-proxy [node-http-proxy]=node-http-proxy [barbican]=barbican [haproxy]=haproxy)
+# The origin also listens on two more ports: barbican-lb balances over three targets.
+ORIGIN_PORT2=${PORTS[5]}
+ORIGIN_PORT3=${PORTS[7]}
+declare -A PORT=([origin]=${PORTS[0]} [nginx]=${PORTS[1]} [node-http-proxy]=${PORTS[2]} [barbican]=${PORTS[3]} [haproxy]=${PORTS[4]} [barbican-lb]=${PORTS[6]})
+declare -A NAME=([origin]=origin-direct [nginx]=nginx-proxy [node-http-proxy]=node-http-proxy [barbican]=barbican [haproxy]=haproxy [barbican-lb]=barbican-lb)
 
 # In idle-rss mode the proxies must keep idle client connections long enough to count them
 # (Barbican and node:http default to 5 s; nginx 75 s).
@@ -240,6 +243,8 @@ $(nginx_temp_paths "$dir")
 $maps
   server {
     listen 127.0.0.1:$ORIGIN_PORT backlog=4096;
+    listen 127.0.0.1:$ORIGIN_PORT2 backlog=4096;
+    listen 127.0.0.1:$ORIGIN_PORT3 backlog=4096;
     client_max_body_size 1m;
     client_body_buffer_size 64k;   # a 10 KiB body stays in memory
 
@@ -333,16 +338,23 @@ backend be
 EOF
 }
 
+# write_barbican_conf C: barbican (one target), or barbican-lb (three targets on the same
+# origin, round robin, active health checks every second): what balancing costs.
 write_barbican_conf() {
-  local dir=$TMP/barbican
+  local c=${1:-barbican} dir=$TMP/${1:-barbican} upstream
   mkdir -p "$dir"
+  if [[ $c == barbican-lb ]]; then
+    upstream="{ targets: [{ url: http://127.0.0.1:$ORIGIN_PORT }, { url: http://127.0.0.1:$ORIGIN_PORT2 }, { url: http://127.0.0.1:$ORIGIN_PORT3 }], healthCheck: { path: /small, interval: 1s } }"
+  else
+    upstream="{ targets: [{ url: http://127.0.0.1:$ORIGIN_PORT }] }"
+  fi
   {
     if [[ $MODE != throughput ]]; then
       echo "server: { limits: { keepAliveTimeout: $IDLE_KEEPALIVE } }"
     fi
     cat <<EOF
-listeners: [{ name: web, address: 127.0.0.1:${PORT[barbican]} }]
-upstreams: { origin: { targets: [{ url: http://127.0.0.1:$ORIGIN_PORT }] } }
+listeners: [{ name: web, address: 127.0.0.1:${PORT[$c]} }]
+upstreams: { origin: $upstream }
 routes: [{ upstream: origin }]
 logging: { accessLog: { format: off } }
 EOF
@@ -371,7 +383,7 @@ start_contender() {
       start_bg "$c" "$dir/stdout.log" taskset -c "$PROXY_CPU" "$NODE" "$BENCH_DIR/node-http-proxy.mjs" \
         --port "${PORT[$c]}" --target "http://127.0.0.1:$ORIGIN_PORT" --keep-alive-timeout-ms "$ka"
       ;;
-    barbican)
+    barbican | barbican-lb)
       read -r -a cmd <<<"$BARBICAN_CMD"
       start_bg "$c" "$dir/stdout.log" bash -c 'cd "$1" && shift && exec "$@"' _ "$REPO_DIR" \
         taskset -c "$PROXY_CPU" "${cmd[@]}" --config "$dir/barbican.yaml"
@@ -585,7 +597,7 @@ write_all_confs() {
     case $c in
       nginx) write_nginx_proxy_conf ;;
       haproxy) write_haproxy_conf ;;
-      barbican) write_barbican_conf ;;
+      barbican | barbican-lb) write_barbican_conf "$c" ;;
     esac
   done
 }

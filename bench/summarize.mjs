@@ -20,6 +20,7 @@ const NAMES = {
   haproxy: 'haproxy',
   'node-http-proxy': 'node-http-proxy',
   barbican: 'barbican',
+  'barbican-lb': 'barbican (3 targets + health checks)',
 };
 const WORKLOADS = { small: 'GET /small (12 B)', '100k': 'GET /100k (100 KiB)', post: 'POST /post (10 KiB)' };
 
@@ -158,4 +159,13 @@ if (errs.length) {
     const [c, w] = k.split('\t');
     console.log(`  ${NAMES[c] ?? c} ${WORKLOADS[w] ?? w}: ${s.errors} errors over ${s.n} round(s)`);
   }
+}
+
+if (has('barbican') && has('barbican-lb')) {
+  console.log('');
+  console.log('Cost of balancing (barbican-lb: three targets, round robin, health checks every second):');
+  const rows = workloads
+    .filter((w) => get('barbican', w) && get('barbican-lb', w))
+    .map((w) => [WORKLOADS[w] ?? w, ratio(get('barbican-lb', w).rps, get('barbican', w).rps), ratio(get('barbican-lb', w).p99, get('barbican', w).p99)]);
+  console.log(table(['workload', 'req/s lb / single', 'p99 lb / single'], rows, 1));
 }

@@ -14,8 +14,8 @@ const statusRange = z
 export const healthCheckSchema = z
   .strictObject({
     path: z.string().regex(/^\/[^\s]*$/, 'expected an absolute path such as /healthz').default('/').describe('Path requested with GET on every target.'),
-    interval: duration().default(5_000).describe('Time between checks of one target (a random ±10% is added so checks do not align).'),
-    timeout: duration().default(2_000).describe('A check without a complete response within this time fails.'),
+    interval: duration().refine((v) => v >= 100, 'the interval must be at least 100ms').default(5_000).describe('Time between checks of one target (a random ±10% is added so checks do not align).'),
+    timeout: duration().refine((v) => v >= 1, 'the timeout must be more than 0').default(2_000).describe('A check without a complete response within this time fails.'),
     healthyThreshold: z.number().int().min(1).max(100).default(2).describe('Consecutive passing checks that bring an unhealthy target back.'),
     unhealthyThreshold: z.number().int().min(1).max(100).default(3).describe('Consecutive failing checks that take a target out of rotation.'),
     expectStatus: statusRange.describe('Status code or range a passing check answers with.'),

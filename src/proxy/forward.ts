@@ -108,7 +108,6 @@ class ForwardExchange implements UpstreamExchange, ClientGoneListener {
     this.discarding = false;
     s.target = target;
     target.state.inFlight++;
-    if (this.upstream.tracksLatency) this.tryStart = performance.now();
 
     const upstreamHost =
       route.upstreamHost === 'keep' ? s.host || target.pool.authority : route.upstreamHost === 'target' ? target.pool.authority : route.upstreamHost;
@@ -181,6 +180,11 @@ class ForwardExchange implements UpstreamExchange, ClientGoneListener {
 
   onParsed(): void {
     if (!this.discarding) this.res.flushHead();
+  }
+
+  onConnected(): void {
+    // Latency is the target's time to answer, not the time to connect to it.
+    if (this.upstream.tracksLatency) this.tryStart = performance.now();
   }
 
   retainsData(): boolean {

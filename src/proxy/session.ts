@@ -41,14 +41,14 @@ export class Session implements MatchInput {
 
   /**
    * A request header (name in lower case), or undefined. Repeated fields are joined with ", "
-   * (RFC 9110 §5.3).
+   * (RFC 9110 §5.3), repeated Cookie fields with "; " (RFC 6265 §5.4, RFC 9113 §8.2.3).
    */
   header(name: string): string | undefined {
     const raw = this.req.rawHeaders;
     let value: string | undefined;
     for (let i = 0; i < raw.length; i += 2) {
       const n = raw[i]!;
-      if (n.length === name.length && n.toLowerCase() === name) value = value === undefined ? raw[i + 1] : `${value}, ${raw[i + 1]}`;
+      if (n.length === name.length && n.toLowerCase() === name) value = value === undefined ? raw[i + 1] : `${value}${name === 'cookie' ? '; ' : ', '}${raw[i + 1]}`;
     }
     return value;
   }

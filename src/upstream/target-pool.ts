@@ -221,6 +221,7 @@ class PooledCall implements Waiter, UpstreamExchange, UpstreamCall {
       return;
     }
     this.conn = conn;
+    this.exchange.onConnected();
     conn.send(this.req.head, this.req.body, this.req.chunked, this, this.req.options);
   }
 
@@ -234,6 +235,10 @@ class PooledCall implements Waiter, UpstreamExchange, UpstreamCall {
 
   onParsed(): void {
     this.exchange.onParsed();
+  }
+
+  onConnected(): void {
+    this.exchange.onConnected();
   }
 
   retainsData(): boolean {

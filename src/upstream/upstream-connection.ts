@@ -23,6 +23,8 @@ export interface UpstreamExchange {
   onResponseEnd(): void;
   /** Called after each read from the target has been parsed: send on whatever is held. */
   onParsed(): void;
+  /** A connection is ready and the request is about to be written (latency is measured from here). */
+  onConnected(): void;
   /** Whether bytes handed to onResponseData may still be referenced (queued for the client). */
   retainsData(): boolean;
   /** The call failed (upstream error, or the request body failed on the client side). */

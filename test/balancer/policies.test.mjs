@@ -130,11 +130,11 @@ describe('leastLatency', () => {
     const policy = createLeastLatency(group);
     group[0].latency.observe(5, NOW);
     group[0].inFlight = 2;
-    // The new target is costed at the other's latency: 5 × 1 < 5 × 3.
+    // The new target is costed at half the other's latency: 2.5 × 1 < 5 × 3.
     for (let i = 0; i < 20; i++) assert.equal(policy.select(request(), NOW, NONE_TRIED), 1);
   });
 
-  test('cost is latency × (inFlight + 1) / weight', () => {
+  test('cost is latency × (inFlight + 1) / weight; equal costs are settled by weight', () => {
     const group = targets([1, 1]);
     const policy = createLeastLatency(group);
     group[0].latency.observe(10, NOW); // 10 × 4 = 40
@@ -143,6 +143,10 @@ describe('leastLatency', () => {
     for (let i = 0; i < 20; i++) assert.equal(policy.select(request(), NOW, NONE_TRIED), 1);
     group[1].weight = 0.5; // 30 × 1 / 0.5 = 60
     for (let i = 0; i < 20; i++) assert.equal(policy.select(request(), NOW, NONE_TRIED), 0);
+    group[1].weight = 0.75; // 30 / 0.75 = 40: a tie, settled 1 : 0.75
+    let first = 0;
+    for (let i = 0; i < 1750; i++) if (policy.select(request(), NOW, NONE_TRIED) === 0) first++;
+    assert.ok(first > 900 && first < 1100, `${first} of 1750`);
   });
 });
 

@@ -1,0 +1,45 @@
+// Target state is keyed by identity (upstream + URL): a runtime rebuilt from a new config
+// (what a reload does) keeps health, ejections and latency of the targets it keeps.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { TargetStateRegistry } from '../../dist/balancer/index.js';
+import { loadConfigText } from '../../dist/config/index.js';
+import { buildRuntime, closeRuntime } from '../../dist/proxy/runtime.js';
+import { createLogger } from '../../dist/observability/logger.js';
+
+function config(targets, weight = 1) {
+  const yaml = `
+listeners: [{ name: web, address: 127.0.0.1:0 }]
+upstreams:
+  app:
+    targets: [${targets.map((t) => `{ url: "${t}", weight: ${weight} }`).join(', ')}]
+routes: [{ upstream: app }]
+logging: { accessLog: { format: off } }
+`;
+  const result = loadConfigText(yaml, 'test.yaml', {});
+  assert.ok(result.ok, JSON.stringify(result.problems));
+  return result.config;
+}
+
+test('a rebuilt runtime keeps the state of targets it keeps, and starts fresh for new ones', async () => {
+  const registry = new TargetStateRegistry();
+  const logger = createLogger('error');
+  const first = buildRuntime(config(['http://127.0.0.1:3001', 'http://127.0.0.1:3002']), logger, registry);
+  const [a, b] = first.upstreams.get('app').targets.map((t) => t.state);
+  a.healthy = false;
+  b.ejectedUntil = Date.now() + 60_000;
+  b.ejections = 2;
+
+  const second = buildRuntime(config(['http://127.0.0.1:3002', 'http://127.0.0.1:3003'], 5), logger, registry);
+  const [b2, c2] = second.upstreams.get('app').targets.map((t) => t.state);
+  assert.equal(b2, b, 'the kept target has the same state object');
+  assert.equal(b2.ejections, 2);
+  assert.equal(b2.weight, 5, 'new settings apply to the kept state');
+  assert.equal(c2.healthy, true);
+  assert.equal(c2.ejections, 0);
+
+  registry.retain(new Set([b2.id, c2.id]));
+  const third = buildRuntime(config(['http://127.0.0.1:3001']), logger, registry);
+  assert.equal(third.upstreams.get('app').targets[0].state.healthy, true, 'a forgotten target comes back fresh');
+  for (const rt of [first, second, third]) await closeRuntime(rt);
+});
