@@ -111,7 +111,7 @@ console.log('other % = CPU (in % of one core) taken meanwhile by processes outsi
 console.log('');
 console.log(table(headers, body));
 
-if (has('barbican')) {
+if (has('barbican') && ['nginx', 'node-http-proxy', 'origin'].some(has)) {
   console.log('');
   const bodyB = [];
   for (const w of workloads) {

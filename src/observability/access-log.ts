@@ -21,6 +21,10 @@ export interface AccessRecord {
   durationMs: number;
   route: string | undefined;
   upstream: string | undefined;
+  /** URL of the target that answered (the last one tried). */
+  target: string | undefined;
+  /** Upstream tries after the first. */
+  retries: number;
   /** Error code (docs/errors.md) when the request failed. */
   error: string | undefined;
   userAgent: string | undefined;
@@ -85,6 +89,8 @@ export function createAccessLog(config: LoggingConfig['accessLog']): AccessLog {
           durationMs: Math.round(r.durationMs * 1000) / 1000,
           route: r.route,
           upstream: r.upstream,
+          target: r.target,
+          retries: r.retries,
           error: r.error,
         }) + '\n',
       );

@@ -26,7 +26,7 @@ export function log(s: Session, err?: ProxyError): void {
   const rt = s.runtime;
   const status = err?.code === 'CLIENT_ABORTED' ? 499 : s.res.status;
   if (err !== undefined && err.code !== 'CLIENT_ABORTED') {
-    const fields = { requestId: s.requestId, code: err.code, status, method: req.method, host: s.host, path: s.path, route: s.route?.name, upstream: s.route?.action.kind === 'upstream' ? s.route.action.upstream.name : undefined, clientIp: s.clientIp };
+    const fields = { requestId: s.requestId, code: err.code, status, method: req.method, host: s.host, path: s.path, route: s.route?.name, upstream: s.route?.action.kind === 'upstream' ? s.route.action.upstream.name : undefined, target: s.target?.url, retries: s.retries, clientIp: s.clientIp };
     if (err.source === 'internal') rt.logger.error({ ...fields, err: err.cause ?? err }, err.message);
     else if (err.source === 'upstream') rt.logger.warn(fields, err.message);
     else rt.logger.info(fields, err.message);
@@ -46,6 +46,8 @@ export function log(s: Session, err?: ProxyError): void {
     durationMs: performance.now() - req.startTime,
     route: s.route?.name,
     upstream: s.route?.action.kind === 'upstream' ? s.route.action.upstream.name : undefined,
+    target: s.target?.url,
+    retries: s.retries,
     error: err?.code,
     userAgent: s.header('user-agent'),
     referer: s.header('referer'),

@@ -17,8 +17,8 @@ async function origin(name, handler) {
   return o;
 }
 
-async function proxyFor(upstream) {
-  const proxy = await startProxy({ upstreams: { app: upstream }, routes: [{ name: 'main', upstream: 'app' }], logging: { level: 'info', accessLog: { format: 'off' } } });
+async function proxyFor(upstream, { accessLog = 'off' } = {}) {
+  const proxy = await startProxy({ upstreams: { app: upstream }, routes: [{ name: 'main', upstream: 'app' }], logging: { level: 'info', accessLog: { format: accessLog } } });
   cleanup.push(() => proxy.close());
   return proxy;
 }
@@ -60,7 +60,7 @@ test('retry budget: with every target failing, upstream attempts stay within (1 
 test('a retried status is discarded and the request answered by another target', async () => {
   const bad = await origin('bad', answer(503));
   const good = await origin('good', answer(200));
-  const proxy = await proxyFor({ targets: [{ url: bad.url }, { url: good.url }], retries: { on: [503], budgetPercent: 100 } });
+  const proxy = await proxyFor({ targets: [{ url: bad.url }, { url: good.url }], retries: { on: [503], budgetPercent: 100 } }, { accessLog: 'json' });
   for (let i = 0; i < 20; i++) {
     const r = await request(`${proxy.url}/x`);
     assert.equal(r.status, 200);
@@ -68,6 +68,15 @@ test('a retried status is discarded and the request answered by another target',
   }
   // Default outlier detection ejects the failing target after 5 consecutive 5xx answers.
   assert.equal(bad.hits, 5);
+  // The access log names the target that answered and counts the retries.
+  let records = [];
+  for (let i = 0; i < 50 && records.length < 20; i++) {
+    records = proxy.accessLog();
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  assert.equal(records.length, 20);
+  assert.ok(records.every((r) => r.status === 200 && r.target === good.url));
+  assert.equal(records.filter((r) => r.retries === 1).length, 5);
 });
 
 test('an idempotent PUT is replayed in full on another target after a reset; POST is not', async () => {
