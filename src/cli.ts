@@ -92,7 +92,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   handleSignals(instance);
   for (const l of instance.listeners) {
     const host = l.host === '0.0.0.0' || l.host === '::' ? '127.0.0.1' : l.host.includes(':') ? `[${l.host}]` : l.host;
-    instance.logger.info({ listener: l.name, address: `${l.host}:${l.port}` }, `listening on http://${host}:${l.port}/`);
+    instance.logger.info({ listener: l.name, address: `${l.host}:${l.port}` }, `listening on ${l.scheme}://${host}:${l.port}/`);
     if (demoNote) {
       process.stdout.write(
         `\nBarbican ${version()} is running the built-in demo (no barbican.yaml found).\n` +

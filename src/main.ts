@@ -19,6 +19,7 @@ export async function startInstance(config: Config, logger: Logger = createLogge
     listeners: config.listeners,
     limits: () => runtime.config.server.limits,
     handler: () => pipeline,
+    logger,
   });
   const bound = await listeners.start();
   startRuntime(runtime);

@@ -98,7 +98,12 @@ export async function startProxy(config, { env = {}, timeoutMs = 10_000 } = {}) 
   proc.stdout.on('data', (d) => (out += d));
   const ports = {};
   const ready = new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`proxy did not start:\n${err}`)), timeoutMs);
+    // (The bound ports are read from info-level log lines: a config with a higher log level
+    // never reports them. The proxy is killed so a failed start leaves nothing running.)
+    const timer = setTimeout(() => {
+      proc.kill('SIGKILL');
+      reject(new Error(`proxy did not start (log level must be info or debug):\n${err}`));
+    }, timeoutMs);
     proc.stderr.on('data', (d) => {
       err += d;
       for (const line of err.split('\n')) {

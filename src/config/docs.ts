@@ -397,7 +397,22 @@ server:
 listeners:
   - name: web
     address: \${BARBICAN_ADDRESS:-0.0.0.0:8080}
-    redirectToHttps: false
+    redirectToHttps: true       # 308 to the first TLS listener (ACME HTTP-01 still answered)
+  - name: websecure
+    address: 0.0.0.0:8443
+    tls:
+      minVersion: TLSv1.2       # TLSv1.2 | TLSv1.3
+      certificates:             # chosen by SNI; the first is the default
+        - certFile: certs/example.com.pem
+          keyFile: certs/example.com.key
+      acme:                     # automatic certificates (RFC 8555)
+        directoryUrl: https://acme-v02.api.letsencrypt.org/directory
+        email: ops@example.com
+        domains: [shop.example.com, www.shop.example.com]
+        storageDir: ./acme
+        caFile: ./pebble.minica.pem   # only for a private ACME server
+        renewBefore: 720h
+        challenge: http-01      # http-01 | tls-alpn-01
 
 upstreams:
   app:
@@ -453,6 +468,42 @@ routes:                         # tried in order; the first match wins
     responseHeaders: { set: { strict-transport-security: max-age=63072000 }, add: {}, remove: [x-internal] }
     maxBodyBytes: 1MiB
     timeouts: { responseHeaders: 30s, idle: 30s }
+    access:                     # IP rules, then every authentication given, then rateLimit
+      allow: [10.0.0.0/8, "2001:db8::/32"]
+      deny: [10.0.0.13]
+      apiKeys: { header: x-api-key, query: api_key, keysFile: ./api-keys }   # SHA-256 digests
+      jwt:
+        jwksUrl: https://auth.example.com/.well-known/jwks.json   # or secret / publicKeyFile
+        jwksCacheMaxAge: 10m
+        jwksCooldown: 30s
+        jwksTimeout: 5s
+        issuer: https://auth.example.com/
+        audiences: [api]
+        algorithms: [RS256, ES256]
+        clockSkew: 30s
+        forwardClaims: { sub: x-user-id }
+      forwardAuth:
+        url: http://127.0.0.1:9000/verify
+        copyRequestHeaders: [authorization, cookie]
+        copyResponseHeaders: [x-user-roles]
+        timeout: 5s
+    rateLimit: { requests: 100, per: 1s, burst: 20, key: apiKey, maxKeys: 100000 }   # key: ip | header:NAME | jwt:CLAIM | apiKey
+  - name: staff
+    match: { pathPrefix: /staff/ }
+    upstream: app
+    access:
+      basicAuth: { realm: Staff, usersFile: ./htpasswd }   # bcrypt or $scrypt$ hashes
+  - name: internal
+    match: { pathPrefix: /internal/ }
+    upstream: app
+    access:
+      jwt: { secret: "\${JWT_SECRET:-change-me-to-a-secret-of-32-characters-or-more}", algorithms: [HS256] }
+    rateLimit: { requests: 10, per: 1s, key: "jwt:sub" }
+  - name: partners
+    match: { pathPrefix: /partners/ }
+    upstream: app
+    access:
+      jwt: { publicKeyFile: ./partner-issuer.pem, issuer: partner, audiences: [barbican] }
   - name: items
     match: { pathRegex: "^/items/[0-9]+$" }
     upstream: secure-app

@@ -1,6 +1,7 @@
 /**
  * Cross-reference checks: what the schema cannot see one key at a time. Routes name existing
- * upstreams; listener names, listener addresses and route names are unique. An upstream no
+ * upstreams; listener names, listener addresses and route names are unique; TLS features have
+ * the listeners they need. An upstream no
  * route uses is fine (it may be kept for a later reload).
  *
  * The checks read the data defensively, so the loader can run them even when the schema
@@ -31,6 +32,30 @@ function addressIdentity(address: string): string | undefined {
   }
 }
 
+/**
+ * TLS between listeners: `redirectToHttps` belongs on plain listeners (on a TLS one it would
+ * redirect to itself), and ACME HTTP-01 (RFC 8555 §8.3) needs a plain listener to answer on.
+ */
+function checkTlsReferences(listeners: Obj[]): ProblemDraft[] {
+  const problems: ProblemDraft[] = [];
+  const hasPlain = listeners.some((l) => l.tls === undefined);
+  listeners.forEach((listener, index) => {
+    if (!isObject(listener.tls)) return;
+    if (listener.redirectToHttps === true) {
+      problems.push({ path: ['listeners', index, 'redirectToHttps'], message: 'redirectToHttps is for plain listeners; this one already serves https', hint: 'set it on the plain listener that should redirect here' });
+    }
+    const acme = listener.tls.acme;
+    if (isObject(acme) && (acme.challenge === undefined || acme.challenge === 'http-01') && !hasPlain) {
+      problems.push({
+        path: acme.challenge === undefined ? ['listeners', index, 'tls', 'acme'] : ['listeners', index, 'tls', 'acme', 'challenge'],
+        message: 'the http-01 challenge is answered on a plain listener, and there is none',
+        hint: 'add a listener on port 80 without tls, or use challenge: tls-alpn-01',
+      });
+    }
+  });
+  return problems;
+}
+
 /** All cross-reference problems of a configuration (validated or not), as drafts with key paths. */
 export function checkReferences(data: unknown): ProblemDraft[] {
   const problems: ProblemDraft[] = [];
@@ -58,6 +83,8 @@ export function checkReferences(data: unknown): ProblemDraft[] {
       }
     }
   });
+
+  problems.push(...checkTlsReferences(listeners));
 
   const routes = items(data.routes);
   const routeNames = new Map<string, number>();

@@ -12,9 +12,9 @@ import type { RequestHandler } from '../server/http1-connection.js';
 import { httpDate } from '../server/http-date.js';
 import { clientAddress } from '../upstream/trusted-proxies.js';
 import { fail, log } from './exit.js';
-import { applyResponseFilters } from './filter.js';
+import { applyResponseFilters, runRequestFilters } from './filter.js';
 import { forward } from './forward.js';
-import type { Runtime } from './runtime.js';
+import type { CompiledRoute, Runtime } from './runtime.js';
 import { Session } from './session.js';
 import { parseTarget } from './request-target.js';
 
@@ -65,12 +65,14 @@ function handleRequest(s: Session): ProxyError | void {
   s.route = route;
 
   // --- filters that may answer (access control plugs in here) ---
-  for (const filter of route.filters) {
-    if (!filter.onRequest) continue;
-    const result = filter.onRequest(s);
-    if (result.kind === 'respond') return respond(s, result.status, result.headers, Buffer.from(result.body));
-  }
+  // A filter may answer, or decide asynchronously (JWT, forward auth): then the rest of the
+  // request (afterFilters) runs when it lets the request through.
+  if (!runRequestFilters(s, route, afterFilters)) return;
+  return afterFilters(s, route);
+}
 
+/** The phases after the request filters; also the continuation of an asynchronous filter. */
+function afterFilters(s: Session, route: CompiledRoute): ProxyError | void {
   const action = route.action;
   switch (action.kind) {
     case 'respond':

@@ -17,6 +17,7 @@ import type { UpstreamConfig } from '../upstream/config.js';
 import { createActiveChecker, createOutlierDetector, type ActiveChecker, type OutlierDetector } from '../health/index.js';
 import { RetryPolicy } from '../upstream/retry-policy.js';
 import type { SendOptions } from '../upstream/upstream-connection.js';
+import { createAccessFilter } from '../access/index.js';
 import type { Filter } from './filter.js';
 import { compileHeaderEdits } from './header-edits.js';
 
@@ -157,6 +158,9 @@ export function buildRuntime(config: Config, logger: Logger, registry = new Targ
       action = { kind: 'respond', status: respond.status, body: Buffer.from(respond.body), headers: flatHeaders(respond.headers) };
     }
     const filters: Filter[] = [];
+    // Access control first: its onRequest runs before any other filter's (and before the cache).
+    const access = createAccessFilter({ route: route.name ?? `route-${index}`, keyPath: `routes[${index}]`, access: route.access, rateLimit: route.rateLimit, hiddenResponseHeaders: new Set(config.server.hideResponseHeaders.map((h) => h.toLowerCase())) });
+    if (access) filters.push(access);
     const edits = headerEditFilter(route);
     if (edits) filters.push(edits);
     return {

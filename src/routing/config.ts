@@ -1,6 +1,7 @@
 /** Schema for `routes[]`: how requests are matched and what is done with them. */
 import { z } from 'zod';
 import { duration, size } from '../config/units.js';
+import { accessSchema, rateLimitKeyIsChecked, rateLimitSchema } from '../access/config.js';
 
 const HEADER_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/; // RFC 9110 §5.1 token
 const headerName = z.string().regex(HEADER_NAME, 'expected a header name (RFC 9110 token)');
@@ -69,8 +70,11 @@ export const routeSchema = z
     responseHeaders: headerEditsSchema.optional().describe('Header edits on the response sent to the client.'),
     maxBodyBytes: size().optional().describe('Largest request body for this route (default server.limits.maxBodyBytes).'),
     timeouts: routeTimeoutsSchema.optional().describe('Per-route upstream timeouts.'),
+    access: accessSchema.optional(),
+    rateLimit: rateLimitSchema.optional(),
   })
-  .refine((r) => [r.upstream, r.redirect, r.respond].filter((v) => v !== undefined).length === 1, 'a route needs exactly one of upstream, redirect, respond');
+  .refine((r) => [r.upstream, r.redirect, r.respond].filter((v) => v !== undefined).length === 1, 'a route needs exactly one of upstream, redirect, respond')
+  .refine(rateLimitKeyIsChecked, { message: 'rateLimit key jwt:CLAIM needs access.jwt, and key apiKey needs access.apiKeys', path: ['rateLimit', 'key'] });
 
 export const routesSchema = z.array(routeSchema).min(1).describe('Routes, tried in order; the first match wins.');
 

@@ -2,6 +2,7 @@
 import { isIP } from 'node:net';
 import { z } from 'zod';
 import { duration, size } from '../config/units.js';
+import { listenerTlsSchema } from './tls-config.js';
 
 /** `host:port`, `[v6]:port` or `:port`. */
 export const ADDRESS_PATTERN = /^(?:(\[[0-9a-fA-F:.]+\]|[^:\s[\]]*)):(\d{1,5})$/;
@@ -61,7 +62,8 @@ export const serverSchema = z
 export const listenerSchema = z.strictObject({
   name: z.string().min(1).describe('Name of the listener, used in logs.'),
   address: address.describe('Address to listen on: host:port, [ipv6]:port or :port (all interfaces).'),
-  redirectToHttps: z.boolean().default(false).describe('Answer every request with a 308 redirect to https (same host and path).'),
+  redirectToHttps: z.boolean().default(false).describe('Plain listeners: answer every request with a 308 redirect to https (same host, path and query), to the port of the first TLS listener (none given when it is 443 or there is no TLS listener). ACME HTTP-01 challenges are still answered.'),
+  tls: listenerTlsSchema.optional().describe('Terminate TLS on this listener (HTTPS). Without it the listener speaks plain HTTP/1.1.'),
 });
 
 export const listenersSchema = z.array(listenerSchema).min(1).describe('Where Barbican accepts client connections.');
