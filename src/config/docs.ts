@@ -385,6 +385,8 @@ server:
   hideResponseHeaders: [server, x-powered-by, x-aspnet-version, x-aspnetmvc-version]
   limits:
     maxHeaderBytes: 16KiB
+    maxUrlBytes: 8KiB
+    maxHeaderCount: 100
     maxBodyBytes: 10MiB
     headersTimeout: 10s
     requestTimeout: 60s

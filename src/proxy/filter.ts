@@ -9,7 +9,7 @@
 import { ProxyError, toProxyError } from '../errors/index.js';
 import { httpDate } from '../server/http-date.js';
 import type { ClientGoneListener } from '../server/response-writer.js';
-import { statusText } from '../server/status-text.js';
+import { errorResponse } from './error-response.js';
 import { fail, log } from './exit.js';
 import type { CompiledRoute } from './runtime.js';
 import type { Session } from './session.js';
@@ -99,16 +99,13 @@ function answerFilterResult(s: Session, result: Exclude<FilterResult, { kind: 'c
     }
     return log(s, result.error);
   }
-  // Same body as error-response.ts's sendError, which takes no extra headers (WWW-Authenticate,
-  // RateLimit); the route's response filters apply, as to every answer of the route.
+  // The usual error response, plus the filter's headers (WWW-Authenticate, RateLimit); the
+  // route's response filters apply, as to every answer of the route.
   const err = result.error;
-  const status = err.status;
-  const headers = ['Content-Type', 'text/plain; charset=utf-8', 'Date', httpDate(), 'Cache-Control', 'no-store'];
-  if (s.requestId) headers.push('X-Request-Id', s.requestId);
-  if (err.retryAfter !== undefined) headers.push('Retry-After', String(err.retryAfter));
+  const { headers, body } = errorResponse(err, s.requestId);
   for (const h of result.headers) headers.push(h);
   s.errorCode = err.code;
   s.errorDetail = err.message;
-  res.send(status, applyResponseFilters(s, headers), `${status} ${statusText(status)}\ncode: ${err.code}\nrequest id: ${s.requestId}\n`);
+  res.send(err.status, applyResponseFilters(s, headers), body);
   log(s, err);
 }

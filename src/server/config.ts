@@ -37,6 +37,8 @@ export const cidr = z.string().refine((v) => {
 export const limitsSchema = z
   .strictObject({
     maxHeaderBytes: size().default(16 * 1024).describe('Largest request head (request line and headers) accepted; larger gets 431.'),
+    maxUrlBytes: size().default(8 * 1024).describe('Longest request target (path and query) accepted; longer gets 414 and the connection is closed.'),
+    maxHeaderCount: z.number().int().min(1).max(10_000).default(100).describe('Most header fields in a request head; more gets 431 and the connection is closed.'),
     maxBodyBytes: size().default(10 * 1024 * 1024).describe('Largest request body accepted by default (routes may override); larger gets 413.'),
     headersTimeout: duration().default(10_000).describe('Time a client has to send the complete request head (slowloris guard); then 408 and close.'),
     requestTimeout: duration().default(60_000).describe('Time a client has to send the complete request, body included; then 408 and close.'),

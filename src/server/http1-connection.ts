@@ -245,7 +245,13 @@ export class Http1Connection {
       this.urlPart = '';
     }
     // The framing (Content-Length, -1 for chunked, 0), or why the head is refused.
-    const verdict = checkRequestHead(major, minor, headers);
+    const limits = this.host.limits;
+    const verdict =
+      url.length > limits.maxUrlBytes
+        ? new ProxyError('REQUEST_URI_TOO_LONG', `request target of ${url.length} bytes`)
+        : headers.length > limits.maxHeaderCount * 2
+          ? new ProxyError('REQUEST_HEADERS_TOO_LARGE', `${headers.length / 2} header fields`)
+          : checkRequestHead(major, minor, headers);
     const rejection = typeof verdict === 'number' ? null : verdict;
     // A refused request's body is never read as one: the connection closes after the answer.
     const contentLength = typeof verdict === 'number' ? verdict : 0;

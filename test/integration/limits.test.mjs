@@ -80,7 +80,7 @@ describe('server.limits', () => {
     origin = await startRecordingOrigin();
     proxy = await startProxy(
       simpleConfig(origin.url, { maxBodyBytes: 100 }, {
-        server: { limits: { maxHeaderBytes: '1KiB', headersTimeout: '1s', requestTimeout: '2s', keepAliveTimeout: '500ms' } },
+        server: { limits: { maxHeaderBytes: '1KiB', maxUrlBytes: 300, maxHeaderCount: 10, headersTimeout: '1s', requestTimeout: '2s', keepAliveTimeout: '500ms' } },
       }),
     );
   });
@@ -103,6 +103,27 @@ describe('server.limits', () => {
     assert.equal(codeOf(res.data), 'REQUEST_HEADERS_TOO_LARGE');
     assert.match(res.data, /\r\nConnection: close\r\n/i);
     assert.equal(res.closed, true, 'the proxy closed the connection');
+    assert.equal(origin.requests.length, before, 'nothing reached the origin');
+  });
+
+  it('a target over maxUrlBytes → 414 and the connection closes; one at the limit is forwarded', async () => {
+    const before = origin.requests.length;
+    const res = await rawRequest(proxy.port, `GET /${'u'.repeat(300)} HTTP/1.1\r\nHost: a\r\n\r\n`, { idleMs: 1500 });
+    assert.equal(statusOf(res.data), 414, res.data);
+    assert.equal(codeOf(res.data), 'REQUEST_URI_TOO_LONG');
+    assert.equal(res.closed, true);
+    assert.equal(origin.requests.length, before, 'nothing reached the origin');
+    const ok = await rawRequest(proxy.port, `GET /${'u'.repeat(299)} HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n`, { idleMs: 500 });
+    assert.equal(statusOf(ok.data), 200, ok.data);
+  });
+
+  it('more than maxHeaderCount fields → 431 and the connection closes', async () => {
+    const before = origin.requests.length;
+    const fields = Array.from({ length: 10 }, (_, i) => `X-F${i}: ${i}\r\n`).join('');
+    const res = await rawRequest(proxy.port, `GET /many HTTP/1.1\r\nHost: a\r\n${fields}\r\n`, { idleMs: 1500 });
+    assert.equal(statusOf(res.data), 431, res.data);
+    assert.equal(codeOf(res.data), 'REQUEST_HEADERS_TOO_LARGE');
+    assert.equal(res.closed, true);
     assert.equal(origin.requests.length, before, 'nothing reached the origin');
   });
 
