@@ -3,8 +3,8 @@
  * Composed into the route schema by routing/config.ts. Files named here (htpasswd, keys,
  * public keys) are read when the runtime is built, not here: a reload re-reads them.
  */
-import { isIP } from 'node:net';
 import { z } from 'zod';
+import { cidr, httpUrl } from '../config/formats.js';
 import { duration } from '../config/units.js';
 
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/; // RFC 9110 §5.1 token
@@ -16,17 +16,6 @@ const headerName = z.string().regex(TOKEN, 'expected a header name (RFC 9110 tok
  */
 const RESERVED_HEADERS = new Set(['host', 'content-length', 'transfer-encoding', 'connection', 'keep-alive', 'proxy-connection', 'te', 'trailer', 'upgrade', 'expect']);
 const settableHeader = headerName.refine((v) => !RESERVED_HEADERS.has(v.toLowerCase()), 'expected a header other than Host, Content-Length, Transfer-Encoding or a hop-by-hop header');
-
-/** An IPv4/IPv6 address or CIDR block (same rule as server.trustedProxies; access/ must not import server/). */
-const cidr = z.string().refine((v) => {
-  const [ip, bits, extra] = v.split('/');
-  if (extra !== undefined || !ip) return false;
-  const family = isIP(ip);
-  if (family === 0) return false;
-  if (bits === undefined) return true;
-  if (!/^\d{1,3}$/.test(bits)) return false;
-  return Number(bits) <= (family === 4 ? 32 : 128);
-}, 'expected an IP address or CIDR block such as 10.0.0.0/8 or 2001:db8::/32');
 
 /** RFC 7617 §2: the realm is a quoted-string; CR, LF and NUL could split the header. */
 const realm = z.string().min(1).regex(/^[^\r\n\0"\\]*$/, 'expected a realm without quotes, backslashes or line breaks');
@@ -70,16 +59,7 @@ const isHmac = (alg: string) => alg.startsWith('HS');
 
 export const jwtSchema = z
   .strictObject({
-    jwksUrl: z
-      .string()
-      .refine((v) => {
-        try {
-          const u = new URL(v);
-          return u.protocol === 'https:' || u.protocol === 'http:';
-        } catch {
-          return false;
-        }
-      }, 'expected an http(s) URL')
+    jwksUrl: httpUrl()
       .optional()
       .describe('URL of the issuer\'s JSON Web Key Set (use https). Keys are cached; a token with an unknown kid triggers a refetch (at most once per jwksCooldown).'),
     jwksCacheMaxAge: duration().default(600_000).describe('How long a fetched key set is used before it is fetched again.'),
@@ -112,16 +92,7 @@ export const jwtSchema = z
 
 export const forwardAuthSchema = z
   .strictObject({
-    url: z
-      .string()
-      .refine((v) => {
-        try {
-          const u = new URL(v);
-          return u.protocol === 'https:' || u.protocol === 'http:';
-        } catch {
-          return false;
-        }
-      }, 'expected an http(s) URL')
+    url: httpUrl()
       .describe('Authentication service asked (GET) before each request, with X-Forwarded-Method, -Proto, -Host, -Uri, -For and X-Request-Id.'),
     copyRequestHeaders: z.array(headerName).default(['authorization', 'cookie']).describe('Client request headers sent along to the authentication service.'),
     copyResponseHeaders: z

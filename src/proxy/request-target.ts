@@ -8,6 +8,7 @@
  */
 import { ProxyError } from '../errors/index.js';
 import type { DownstreamRequest } from '../server/downstream-request.js';
+import { ABSOLUTE, HOST, hostHeader } from '../server/request-address.js';
 import { normalizePath } from './normalize-path.js';
 
 export interface RequestTarget {
@@ -19,15 +20,6 @@ export interface RequestTarget {
   query: string;
 }
 
-/**
- * An IP-literal, or a host name of unreserved characters (RFC 3986 §3.2.2), then an optional
- * port. Stricter than reg-name on purpose: sub-delims and percent-encodings are valid there but
- * no DNS name has them, and other hops read them differently (`a,b` as a list, `a@b` as
- * userinfo, `%61` decoded or not), so routing and the origin could disagree on the host.
- */
-const HOST = /^(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9\-._~]+)(?::\d{0,5})?$/;
-const ABSOLUTE = /^https?:\/\/([^/?#]*)([^#]*)$/i;
-
 /** Splits path and query, and canonicalizes the path. */
 function splitTarget(host: string, pathAndQuery: string): RequestTarget | ProxyError {
   const q = pathAndQuery.indexOf('?');
@@ -38,17 +30,8 @@ function splitTarget(host: string, pathAndQuery: string): RequestTarget | ProxyE
 }
 
 export function parseTarget(req: DownstreamRequest): RequestTarget | ProxyError {
-  let host: string | undefined;
-  let hosts = 0;
-  const raw = req.rawHeaders;
-  for (let i = 0; i < raw.length; i += 2) {
-    const name = raw[i]!;
-    if (name.length === 4 && name.toLowerCase() === 'host') {
-      hosts++;
-      host = raw[i + 1]!;
-    }
-  }
-  if (hosts > 1) return new ProxyError('REQUEST_HOST_INVALID', 'more than one Host header');
+  const host = hostHeader(req.rawHeaders);
+  if (host instanceof ProxyError) return host;
   if (host === undefined && req.httpMinor === 1) return new ProxyError('REQUEST_HOST_INVALID', 'Host header missing');
   if (host !== undefined && !HOST.test(host)) return new ProxyError('REQUEST_HOST_INVALID', 'invalid Host header');
 

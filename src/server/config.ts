@@ -1,6 +1,6 @@
 /** Schema for `server` (process-wide settings) and `listeners[]`. */
-import { isIP } from 'node:net';
 import { z } from 'zod';
+import { cidr } from '../config/formats.js';
 import { duration, size } from '../config/units.js';
 import { listenerTlsSchema } from './tls-config.js';
 
@@ -22,17 +22,6 @@ const address = z
     const m = ADDRESS_PATTERN.exec(v);
     return m !== null && Number(m[2]) <= 65535;
   }, 'expected host:port, [ipv6]:port or :port (port 0-65535)');
-
-/** An IPv4/IPv6 address or CIDR block. */
-export const cidr = z.string().refine((v) => {
-  const [ip, bits, extra] = v.split('/');
-  if (extra !== undefined || !ip) return false;
-  const family = isIP(ip);
-  if (family === 0) return false;
-  if (bits === undefined) return true;
-  if (!/^\d{1,3}$/.test(bits)) return false;
-  return Number(bits) <= (family === 4 ? 32 : 128);
-}, 'expected an IP address or CIDR block such as 10.0.0.0/8 or 2001:db8::/32');
 
 export const limitsSchema = z
   .strictObject({

@@ -17,6 +17,7 @@ import { ProxyError } from '../errors/index.js';
 import { HTTP01_PREFIX, type ChallengeStore } from './acme/challenge-store.js';
 import type { DownstreamRequest } from './downstream-request.js';
 import { httpDate } from './http-date.js';
+import { ABSOLUTE, HOST, hostHeader } from './request-address.js';
 import type { RequestHandler } from './http1-connection.js';
 
 export interface HttpFrontOptions {
@@ -28,23 +29,10 @@ export interface HttpFrontOptions {
   readonly httpsPort?: () => number;
 }
 
-/** Host name (no port) of an authority or Host value, or undefined if it is not a valid host. */
-const HOST = /^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9\-._~]+)(?::\d{0,5})?$/;
-const ABSOLUTE = /^https?:\/\/([^/?#]*)([^#]*)$/i;
-
-/** The host and the path+query a request addresses (RFC 9112 §3.2), or a ProxyError. */
+/** The host (without port) and the path+query a request addresses (RFC 9112 §3.2), or a ProxyError. */
 function addressOf(req: DownstreamRequest): { host: string; pathAndQuery: string } | ProxyError {
-  let host: string | undefined;
-  let hosts = 0;
-  const raw = req.rawHeaders;
-  for (let i = 0; i < raw.length; i += 2) {
-    const name = raw[i]!;
-    if (name.length === 4 && name.toLowerCase() === 'host') {
-      hosts++;
-      host = raw[i + 1];
-    }
-  }
-  if (hosts > 1) return new ProxyError('REQUEST_HOST_INVALID', 'more than one Host header');
+  let host = hostHeader(req.rawHeaders);
+  if (host instanceof ProxyError) return host;
   let pathAndQuery = req.target;
   if (pathAndQuery.charCodeAt(0) !== 47 /* / */) {
     const m = ABSOLUTE.exec(pathAndQuery);

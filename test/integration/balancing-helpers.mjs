@@ -98,3 +98,36 @@ export function closeAgent() {
 }
 
 export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * Per-file fixtures: origins and proxies (one upstream `app`, one route) that `closeAll()`
+ * stops, for use in `after(...)`.
+ */
+export function lbFixtures(startProxy) {
+  const cleanup = [];
+  const fixtures = {
+    /** Named origins answering their name. */
+    async origins(...names) {
+      const list = await Promise.all(names.map((n) => namedOrigin(n)));
+      for (const o of list) cleanup.push(() => o.stop());
+      return list;
+    },
+    /** One named origin with its own handler(req, res, origin). */
+    async origin(name, handler) {
+      const o = await namedOrigin(name, { handler });
+      cleanup.push(() => o.stop());
+      return o;
+    },
+    /** The real proxy with `upstream` as upstream `app` behind a catch-all route. */
+    async proxyFor(upstream, { accessLog = 'off' } = {}) {
+      const proxy = await startProxy({ upstreams: { app: upstream }, routes: [{ name: 'main', upstream: 'app' }], logging: { level: 'info', accessLog: { format: accessLog } } });
+      cleanup.push(() => proxy.close());
+      return proxy;
+    },
+    async closeAll() {
+      for (const fn of cleanup.reverse()) await fn();
+      closeAgent();
+    },
+  };
+  return fixtures;
+}

@@ -3,25 +3,10 @@
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startProxy } from '../helpers.mjs';
-import { closeAgent, get, loadLoop, namedOrigin, sleep, tally } from './balancing-helpers.mjs';
+import { lbFixtures, get, loadLoop, sleep, tally } from './balancing-helpers.mjs';
 
-const cleanup = [];
-after(async () => {
-  for (const fn of cleanup.reverse()) await fn();
-  closeAgent();
-});
-
-async function origins(...names) {
-  const list = await Promise.all(names.map((n) => namedOrigin(n)));
-  for (const o of list) cleanup.push(() => o.stop());
-  return list;
-}
-
-async function proxyFor(upstream) {
-  const proxy = await startProxy({ upstreams: { app: upstream }, routes: [{ name: 'main', upstream: 'app' }], logging: { level: 'info', accessLog: { format: 'off' } } });
-  cleanup.push(() => proxy.close());
-  return proxy;
-}
+const { origins, origin, proxyFor, closeAll } = lbFixtures(startProxy);
+after(closeAll);
 
 /** Asserts each share is within ±5% (relative) of its weight share. */
 function assertShares(counts, weights, total, label) {
@@ -124,10 +109,9 @@ test('leastLatency sends at most 20% of traffic to a target 10× slower than the
     res.writeHead(200, { 'x-origin': o.name });
     res.end(o.name);
   }, ms);
-  const fast1 = await namedOrigin('fast1', { handler: delayed(5) });
-  const fast2 = await namedOrigin('fast2', { handler: delayed(5) });
-  const slow = await namedOrigin('slow', { handler: delayed(50) });
-  cleanup.push(() => fast1.stop(), () => fast2.stop(), () => slow.stop());
+  const fast1 = await origin('fast1', delayed(5));
+  const fast2 = await origin('fast2', delayed(5));
+  const slow = await origin('slow', delayed(50));
   const proxy = await proxyFor({ balancer: 'leastLatency', targets: [{ url: fast1.url }, { url: fast2.url }, { url: slow.url }] });
   const results = await loadLoop(`${proxy.url}/`, { total: 1_500, concurrency: 8 });
   assert.equal(results.filter((r) => r.status !== 200).length, 0);

@@ -3,25 +3,10 @@
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startProxy } from '../helpers.mjs';
-import { closeAgent, get, loadLoop, namedOrigin, sleep, tally } from './balancing-helpers.mjs';
+import { lbFixtures, get, loadLoop, sleep, tally } from './balancing-helpers.mjs';
 
-const cleanup = [];
-after(async () => {
-  for (const fn of cleanup.reverse()) await fn();
-  closeAgent();
-});
-
-async function origins(...names) {
-  const list = await Promise.all(names.map((n) => namedOrigin(n)));
-  for (const o of list) cleanup.push(() => o.stop());
-  return list;
-}
-
-async function proxyFor(upstream) {
-  const proxy = await startProxy({ upstreams: { app: upstream }, routes: [{ name: 'main', upstream: 'app' }], logging: { level: 'info', accessLog: { format: 'off' } } });
-  cleanup.push(() => proxy.close());
-  return proxy;
-}
+const { origins, proxyFor, closeAll } = lbFixtures(startProxy);
+after(closeAll);
 
 /** Polls `fn` every 20 ms until it returns true; resolves with the elapsed ms, or fails after `limitMs`. */
 async function within(limitMs, fn, what) {

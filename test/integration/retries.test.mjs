@@ -3,25 +3,10 @@
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { deadAddress, request, startProxy } from '../helpers.mjs';
-import { closeAgent, loadLoop, namedOrigin } from './balancing-helpers.mjs';
+import { lbFixtures, loadLoop } from './balancing-helpers.mjs';
 
-const cleanup = [];
-after(async () => {
-  for (const fn of cleanup.reverse()) await fn();
-  closeAgent();
-});
-
-async function origin(name, handler) {
-  const o = await namedOrigin(name, { handler });
-  cleanup.push(() => o.stop());
-  return o;
-}
-
-async function proxyFor(upstream, { accessLog = 'off' } = {}) {
-  const proxy = await startProxy({ upstreams: { app: upstream }, routes: [{ name: 'main', upstream: 'app' }], logging: { level: 'info', accessLog: { format: accessLog } } });
-  cleanup.push(() => proxy.close());
-  return proxy;
-}
+const { origin, proxyFor, closeAll } = lbFixtures(startProxy);
+after(closeAll);
 
 /** Reads the whole request body, then calls `then(body)`. */
 const readBody = (req, then) => {
