@@ -21,7 +21,7 @@ function assertShares(counts, weights, total, label) {
 // Random draws vary: 2:3 keeps ±5% of each share above 4 standard deviations over 10,000 draws
 // (a 10% share would be only 1.7σ from failing), so the test does not flake.
 for (const [balancer, weights] of [['roundRobin', [1, 3, 6]], ['leastConnections', [1, 3, 6]], ['random', [2, 3]]]) {
-  test(`${balancer}: weights ${weights.join(':')} hold within ±5% over 10,000 requests`, async () => {
+  test(`${balancer}: weights ${weights.join(':')} hold within ±5% over 10,000 requests`, async (t) => {
     const names = ['a', 'b', 'c'].slice(0, weights.length);
     const list = await origins(...names);
     const proxy = await proxyFor({ balancer, targets: list.map((o, i) => ({ url: o.url, weight: weights[i] })) });
@@ -29,6 +29,7 @@ for (const [balancer, weights] of [['roundRobin', [1, 3, 6]], ['leastConnections
     // under concurrency its in-flight counts, not the weights, decide — that is the policy.
     const results = await loadLoop(`${proxy.url}/`, { total: 10_000, concurrency: balancer === 'leastConnections' ? 1 : 16 });
     assert.equal(results.filter((r) => r.status !== 200).length, 0);
+    t.diagnostic(`${balancer} ${weights.join(':')}: ${JSON.stringify(tally(results))}`);
     assertShares(tally(results), Object.fromEntries(names.map((n, i) => [n, weights[i]])), 10_000, balancer);
   });
 }
@@ -104,7 +105,7 @@ test('backup targets take traffic only when no primary is available', async () =
   assert.deepEqual(tally(results), { p2: 100 });
 });
 
-test('leastLatency sends at most 20% of traffic to a target 10× slower than the others', async () => {
+test('leastLatency sends at most 20% of traffic to a target 10× slower than the others', async (t) => {
   const delayed = (ms) => (req, res, o) => setTimeout(() => {
     res.writeHead(200, { 'x-origin': o.name });
     res.end(o.name);
@@ -117,6 +118,7 @@ test('leastLatency sends at most 20% of traffic to a target 10× slower than the
   assert.equal(results.filter((r) => r.status !== 200).length, 0);
   const counts = tally(results);
   const share = (counts.slow ?? 0) / 1_500;
+  t.diagnostic(`leastLatency, slow target 10× slower: ${JSON.stringify(counts)}`);
   assert.ok(share <= 0.2, `slow target got ${(share * 100).toFixed(1)}% (${JSON.stringify(counts)})`);
   assert.ok((counts.fast1 ?? 0) > 300 && (counts.fast2 ?? 0) > 300, JSON.stringify(counts));
 });

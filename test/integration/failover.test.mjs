@@ -18,7 +18,7 @@ async function within(limitMs, fn, what) {
   assert.fail(`${what}: not within ${limitMs} ms`);
 }
 
-test('a target failing its health check is out within interval × unhealthyThreshold + 1s, and back after recovery', async () => {
+test('a target failing its health check is out within interval × unhealthyThreshold + 1s, and back after recovery', async (t) => {
   const [a, b] = await origins('a', 'b');
   const interval = 300;
   const unhealthyThreshold = 3;
@@ -33,16 +33,18 @@ test('a target failing its health check is out within interval × unhealthyThres
     const results = await Promise.all(Array.from({ length: 20 }, () => get(`${proxy.url}/`)));
     return results.every((r) => r.origin === 'a');
   }, 'b out of rotation');
+  t.diagnostic(`out of rotation after ${outAfter.toFixed(0)} ms (limit ${interval * unhealthyThreshold + 1000} ms)`);
   assert.ok(outAfter <= interval * unhealthyThreshold + 1000);
   assert.match(proxy.stderr(), /"upstream":"app".*unhealthy|unhealthy.*"upstream":"app"/);
   b.healthStatus = 200;
-  await within(interval * 2 + 1500, async () => {
+  const backAfter = await within(interval * 2 + 1500, async () => {
     const results = await Promise.all(Array.from({ length: 20 }, () => get(`${proxy.url}/`)));
     return results.some((r) => r.origin === 'b');
   }, 'b back in rotation');
+  t.diagnostic(`back in rotation ${backAfter.toFixed(0)} ms after recovering`);
 });
 
-test('killing one of three origins under load fails no GET; killing all gives fast 503s; restarting restores service', async () => {
+test('killing one of three origins under load fails no GET; killing all gives fast 503s; restarting restores service', async (t) => {
   const list = await origins('a', 'b', 'c');
   const proxy = await proxyFor({
     targets: list.map((o) => ({ url: o.url })),
@@ -82,6 +84,7 @@ test('killing one of three origins under load fails no GET; killing all gives fa
     assert.match(r.body, /UPSTREAM_UNAVAILABLE/);
     assert.match(r.headers['retry-after'], /^\d+$/);
   }
+  t.diagnostic(`3,000 GETs with one origin killed: ${failures.length} failed; 50 concurrent 503s with all down in ${elapsed.toFixed(0)} ms`);
   assert.ok(elapsed < 500, `50 fast 503s took ${elapsed.toFixed(0)} ms`);
 
   // Bring them back (same ports): service resumes without a restart.
