@@ -88,7 +88,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     if (!loaded) return 2;
     config = loaded;
   }
-  const instance = await startInstance(config);
+  const instance = await startInstance(config, undefined, file === undefined ? {} : { configFile: file });
   handleSignals(instance);
   for (const l of instance.listeners) {
     const host = l.host === '0.0.0.0' || l.host === '::' ? '127.0.0.1' : l.host.includes(':') ? `[${l.host}]` : l.host;
@@ -102,6 +102,12 @@ export async function main(argv: readonly string[]): Promise<number> {
           `Stop with Ctrl-C.\n\n`,
       );
     }
+  }
+  const admin = instance.admin;
+  if (admin !== undefined) {
+    // Logged after the proxy's listeners: tools (and the tests) read the bound ports from these lines.
+    const host = admin.host.includes(':') ? `[${admin.host}]` : admin.host;
+    instance.logger.info({ listener: 'admin', address: `${admin.host}:${admin.port}` }, `admin API on http://${host}:${admin.port}/`);
   }
   return -1; // keep running
 }

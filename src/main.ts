@@ -1,43 +1,81 @@
 /** Starting and stopping a Barbican instance from a validated config. */
+import { startAdminServer, type AdminServer } from './admin/server.js';
 import type { Config } from './config/schema.js';
+import { reopenAccessLogs } from './observability/access-log.js';
 import { createLogger, type Logger } from './observability/logger.js';
+import { sharedMetrics } from './observability/metrics.js';
 import { createPipeline } from './proxy/pipeline.js';
-import { buildRuntime, closeRuntime, startRuntime, type Runtime } from './proxy/runtime.js';
+import { startRuntime } from './proxy/runtime.js';
+import { RuntimeHolder } from './reload.js';
 import { ListenerGroup, type BoundListener } from './server/listeners.js';
 
 export interface Instance {
   readonly listeners: readonly BoundListener[];
   readonly logger: Logger;
+  /** The runtime being served, and how to replace it (hot reload). */
+  readonly holder: RuntimeHolder;
+  /** The admin listener, when `admin` is configured. */
+  readonly admin: AdminServer | undefined;
   /** Graceful shutdown: stop accepting, finish in-flight requests within server.shutdownTimeout. */
   shutdown(): Promise<void>;
 }
 
-export async function startInstance(config: Config, logger: Logger = createLogger(config.logging.level)): Promise<Instance> {
-  let runtime: Runtime = buildRuntime(config, logger);
-  const pipeline = createPipeline(() => runtime);
-  const listeners = new ListenerGroup({
+export interface InstanceOptions {
+  /** The file the config came from: SIGHUP and POST /api/reload read it again. */
+  configFile?: string;
+}
+
+export async function startInstance(config: Config, logger: Logger = createLogger(config.logging.level), options: InstanceOptions = {}): Promise<Instance> {
+  let listeners: ListenerGroup | undefined;
+  // The runtime is read through the holder on every request, so a reload swaps one reference.
+  const holder = new RuntimeHolder({ config, logger, configFile: options.configFile, connections: () => listeners?.connectionCount ?? 0 });
+  const pipeline = holder.count(createPipeline(() => holder.current));
+  listeners = new ListenerGroup({
     listeners: config.listeners,
-    limits: () => runtime.config.server.limits,
+    limits: () => holder.current.config.server.limits,
     handler: () => pipeline,
     logger,
   });
-  const bound = await listeners.start();
-  startRuntime(runtime);
+  sharedMetrics.watch({
+    connections: () => listeners?.connectionCount ?? 0,
+    *targets() {
+      for (const upstream of holder.current.upstreams.values()) for (const t of upstream.targets) yield [upstream.name, t.state] as const;
+    },
+  });
+  let admin: AdminServer | undefined;
+  if (config.admin !== undefined) {
+    admin = await startAdminServer(config.admin.address, holder, sharedMetrics, logger);
+  }
+  let bound: BoundListener[];
+  try {
+    bound = await listeners.start();
+  } catch (err) {
+    await admin?.close();
+    throw err;
+  }
+  const group = listeners;
+  startRuntime(holder.current);
   let stopping: Promise<void> | null = null;
   return {
     listeners: bound,
     logger,
+    holder,
+    admin,
     shutdown() {
       stopping ??= (async () => {
-        await listeners.shutdown(runtime.config.server.shutdownTimeout);
-        await closeRuntime(runtime);
+        await group.shutdown(holder.current.config.server.shutdownTimeout);
+        await admin?.close();
+        await holder.close();
       })();
       return stopping;
     },
   };
 }
 
-/** Stops gracefully on SIGTERM / SIGINT and exits 0; a second signal exits at once. */
+/**
+ * Signals: SIGTERM / SIGINT stop gracefully and exit 0 (a second one exits at once); SIGHUP
+ * reloads the config file; SIGUSR1 reopens access log files (after log rotation).
+ */
 export function handleSignals(instance: Instance): void {
   let signalled = false;
   const onSignal = (signal: NodeJS.Signals): void => {
@@ -60,4 +98,13 @@ export function handleSignals(instance: Instance): void {
   };
   process.on('SIGTERM', onSignal);
   process.on('SIGINT', onSignal);
+  process.on('SIGHUP', () => {
+    if (signalled) return;
+    // The outcome is logged by the reload itself.
+    void instance.holder.reload('SIGHUP');
+  });
+  process.on('SIGUSR1', () => {
+    const files = reopenAccessLogs();
+    instance.logger.info({ signal: 'SIGUSR1', files }, 'access log files reopened');
+  });
 }

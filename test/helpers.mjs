@@ -194,3 +194,43 @@ export function request(url, { method = 'GET', headers = {}, body, agent = false
     else req.end();
   });
 }
+
+/**
+ * A request to the proxy's admin listener (admin.address set to 127.0.0.1:0 by the test; the
+ * port is read from the log). `token` is sent as a bearer token; a `json` body is serialized.
+ * Resolves { status, headers, body, json() }.
+ */
+export async function adminRequest(proxy, path, { method = 'GET', token, json, headers = {} } = {}) {
+  const port = await adminPort(proxy);
+  const h = { ...headers };
+  if (token !== undefined) h.authorization = `Bearer ${token}`;
+  let body;
+  if (json !== undefined) {
+    body = JSON.stringify(json);
+    h['content-type'] = 'application/json';
+  }
+  const res = await request(`http://127.0.0.1:${port}${path}`, { method, headers: h, body });
+  return { ...res, json: () => JSON.parse(res.body.toString()) };
+}
+
+/** Rewrites the proxy's config file (`proxy.dir/barbican.yaml`) with `config` merged over the test defaults. */
+export function rewriteConfig(proxy, config) {
+  const full = {
+    listeners: [{ name: 'web', address: '127.0.0.1:0' }],
+    logging: { level: 'info', accessLog: { format: 'json', output: 'stdout' } },
+    ...config,
+  };
+  writeFileSync(join(proxy.dir, 'barbican.yaml'), typeof config === 'string' ? config : stringify(full));
+}
+
+/** The admin listener's port, read from the proxy's log (it is logged just after the proxy's listeners). */
+export async function adminPort(proxy, timeoutMs = 5000) {
+  const deadline = Date.now() + timeoutMs;
+  while (proxy.ports.admin === undefined) {
+    const m = /"listener":"admin","address":"[^"]*:(\d+)"/.exec(proxy.stderr());
+    if (m) proxy.ports.admin = Number(m[1]);
+    else if (Date.now() > deadline) throw new Error('the proxy has no admin listener (set admin.address)');
+    else await new Promise((r) => setTimeout(r, 10));
+  }
+  return proxy.ports.admin;
+}

@@ -509,6 +509,12 @@ routes:                         # tried in order; the first match wins
   - name: items
     match: { pathRegex: "^/items/[0-9]+$" }
     upstream: secure-app
+    cache:                      # RFC 9111 shared cache; Cache-Status (RFC 9211) on every response
+      enabled: true
+      maxObjectBytes: 8MiB
+      staleWhileRevalidate: 0s  # used when the response does not say
+      staleIfError: 0s
+      key: { ignoreQueryParams: [utm_*], headers: [] }
   - name: old-site
     match: { hosts: [old.example.com] }
     redirect: { to: "https://example.com{path}{query}", status: 308 }
@@ -516,9 +522,18 @@ routes:                         # tried in order; the first match wins
     match: { path: /ping }
     respond: { status: 200, body: "pong\\n", headers: { content-type: text/plain } }
 
+cache:
+  maxBytes: 256MiB              # in-memory store shared by every route with cache.enabled
+
 logging:
   level: info
   accessLog: { output: stdout, format: json }
+
+admin:                          # separate listener: JSON API and /metrics (off unless configured)
+  address: 127.0.0.1:9901
+  token: \${BARBICAN_ADMIN_TOKEN:-}   # bearer token; required when the address is not loopback
+
+metrics: { enabled: true }      # Prometheus text at GET /metrics on the admin listener
 `;
 
 /** Key paths (as shown in the reference) that the example file uses. */

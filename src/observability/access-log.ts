@@ -40,10 +40,35 @@ export interface AccessLog {
 
 type Destination = ReturnType<typeof pino.destination>;
 
+/**
+ * One destination per output for the whole process: a reload builds a new runtime (and access
+ * log) but keeps writing through the same stream, so no file is opened per reload and lines
+ * written around a swap stay in order.
+ */
+const destinations = new Map<string, Destination>();
+/** File outputs, reopened by reopenAccessLogs(). */
+const files = new Set<Destination>();
+
 function destination(output: string): Destination {
-  if (output === 'stdout') return pino.destination({ dest: 1, sync: false });
-  if (output === 'stderr') return pino.destination({ dest: 2, sync: false });
-  return pino.destination({ dest: output, sync: false, mkdir: true });
+  let dest = destinations.get(output);
+  if (dest !== undefined) return dest;
+  if (output === 'stdout') dest = pino.destination({ dest: 1, sync: false });
+  else if (output === 'stderr') dest = pino.destination({ dest: 2, sync: false });
+  else {
+    dest = pino.destination({ dest: output, sync: false, mkdir: true });
+    files.add(dest);
+  }
+  destinations.set(output, dest);
+  return dest;
+}
+
+/**
+ * Reopens every access log written to a file (SIGUSR1, after logrotate moved it away): new
+ * lines go to a new file at the configured path. Returns how many files were reopened.
+ */
+export function reopenAccessLogs(): number {
+  for (const dest of files) dest.reopen();
+  return files.size;
 }
 
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];

@@ -13,3 +13,10 @@ export const loggingSchema = z.strictObject({
 });
 
 export type LoggingConfig = z.output<typeof loggingSchema>;
+
+/** Schema for `metrics`. */
+export const metricsSchema = z.strictObject({
+  enabled: z.boolean().default(true).describe('Record Prometheus metrics and serve them at GET /metrics on the admin listener.'),
+});
+
+export type MetricsConfig = z.output<typeof metricsSchema>;

@@ -3,6 +3,7 @@
  * once bytes were sent), and every request is logged exactly once, whichever way it leaves.
  */
 import type { ProxyError } from '../errors/index.js';
+import { sharedMetrics } from '../observability/metrics.js';
 import { sendError } from './error-response.js';
 import type { Session } from './session.js';
 
@@ -25,6 +26,14 @@ export function log(s: Session, err?: ProxyError): void {
   const req = s.req;
   const rt = s.runtime;
   const status = err?.code === 'CLIENT_ABORTED' ? 499 : s.res.status;
+  const durationMs = performance.now() - req.startTime;
+  // The request is no longer in flight (counted up where the pipeline is entered: reload.ts).
+  rt.inFlight--;
+  sharedMetrics.inFlight--;
+  if (rt.config.metrics.enabled) {
+    sharedMetrics.requestEnded(s.route?.name, req.method, status, durationMs / 1000, req.body.bytesReceived, s.res.bytesWritten, err?.code ?? s.errorCode);
+    if (s.retries > 0 && s.route?.action.kind === 'upstream') sharedMetrics.retried(s.route.action.upstream.name, s.retries);
+  }
   if (err !== undefined && err.code !== 'CLIENT_ABORTED') {
     const fields = { requestId: s.requestId, code: err.code, status, method: req.method, host: s.host, path: s.path, route: s.route?.name, upstream: s.route?.action.kind === 'upstream' ? s.route.action.upstream.name : undefined, target: s.target?.url, retries: s.retries, clientIp: s.clientIp };
     if (err.source === 'internal') rt.logger.error({ ...fields, err: err.cause ?? err }, err.message);
@@ -43,7 +52,7 @@ export function log(s: Session, err?: ProxyError): void {
     status,
     bytesIn: req.body.bytesReceived,
     bytesOut: s.res.bytesWritten,
-    durationMs: performance.now() - req.startTime,
+    durationMs,
     route: s.route?.name,
     upstream: s.route?.action.kind === 'upstream' ? s.route.action.upstream.name : undefined,
     target: s.target?.url,

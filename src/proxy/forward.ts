@@ -5,6 +5,7 @@
  * ForwardExchange per request (a class, not closures: this is the hot path).
  */
 import { NONE_TRIED, type TargetState } from '../balancer/index.js';
+import type { ResponseTee } from '../cache/index.js';
 import { ProxyError } from '../errors/index.js';
 import type { ClientGoneListener, ResponseWriter } from '../server/response-writer.js';
 import type { BodySource } from '../upstream/body-source.js';
@@ -21,10 +22,12 @@ import type { Session } from './session.js';
 /** RFC 9110 §9.2.2 */
 const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE', 'PUT', 'DELETE']);
 
-export function forward(s: Session, route: CompiledRoute, upstream: CompiledUpstream): void {
+/** `tee`: the cache listener of a cached route (stores or invalidates); null elsewhere. */
+export function forward(s: Session, route: CompiledRoute, upstream: CompiledUpstream, tee: ResponseTee | null = null): void {
   const req = s.req;
   const body = req.body;
   if (req.contentLength > route.maxBodyBytes) {
+    tee?.onAbort();
     return fail(s, new ProxyError('REQUEST_BODY_TOO_LARGE', `Content-Length ${req.contentLength} over ${route.maxBodyBytes}`));
   }
   body.limit = route.maxBodyBytes;
@@ -35,7 +38,7 @@ export function forward(s: Session, route: CompiledRoute, upstream: CompiledUpst
     if (expect !== undefined && expect.toLowerCase() === '100-continue') s.res.writeContinue();
   }
 
-  const exchange = new ForwardExchange(s, route, upstream);
+  const exchange = new ForwardExchange(s, route, upstream, tee);
   s.res.whenClientGone(exchange);
   exchange.start();
 }
@@ -66,6 +69,8 @@ class ForwardExchange implements UpstreamExchange, ClientGoneListener {
     private readonly s: Session,
     private readonly route: CompiledRoute,
     private readonly upstream: CompiledUpstream,
+    /** Sees the response as it streams (cache store / invalidation); null on routes without cache. */
+    private tee: ResponseTee | null,
   ) {
     const req = s.req;
     this.res = s.res;
@@ -91,6 +96,7 @@ class ForwardExchange implements UpstreamExchange, ClientGoneListener {
     const now = Date.now();
     const index = this.upstream.selector.select(s, now, NONE_TRIED);
     if (index === -1) {
+      this.abandonTee();
       return fail(s, new ProxyError('UPSTREAM_UNAVAILABLE', `no available target in upstream ${this.upstream.name}`, { retryAfter: this.upstream.retryAfter(now) }));
     }
     this.send(index);
@@ -162,6 +168,8 @@ class ForwardExchange implements UpstreamExchange, ClientGoneListener {
     }
     const s = this.s;
     let headers = forwardResponseHeaders(rawHeaders, s.runtime.hiddenResponseHeaders);
+    // The cache sees the origin's headers before per-client ones (sticky cookie, filters).
+    if (this.tee !== null) headers.push('Cache-Status', this.tee.onHead(status, headers, this.isHead ? -1 : contentLength));
     const sticky = upstream.selector.sticky;
     if (sticky !== undefined && !sticky.names(s.header('cookie'), this.targetIndex)) {
       headers.push('Set-Cookie', sticky.setCookie(this.targetIndex, s.req.scheme === 'https'));
@@ -172,6 +180,7 @@ class ForwardExchange implements UpstreamExchange, ClientGoneListener {
 
   onResponseData(chunk: Buffer): boolean {
     if (this.discarding) return true;
+    this.tee?.onData(chunk);
     if (this.res.write(chunk)) return true;
     // The client is slower than the target: pause the target until the client drains.
     this.res.onDrain((this.resumeOnDrain ??= () => this.call?.resume()));
@@ -197,6 +206,7 @@ class ForwardExchange implements UpstreamExchange, ClientGoneListener {
       this.retry();
       return;
     }
+    this.tee?.onEnd();
     this.res.end();
     log(this.s);
   }
@@ -221,7 +231,15 @@ class ForwardExchange implements UpstreamExchange, ClientGoneListener {
       this.retry();
       return;
     }
+    this.abandonTee();
     fail(this.s, err);
+  }
+
+  /** The response will not be complete: nothing partial is stored, waiters are released. */
+  private abandonTee(): void {
+    const tee = this.tee;
+    this.tee = null;
+    tee?.onAbort();
   }
 
   /**
@@ -254,6 +272,7 @@ class ForwardExchange implements UpstreamExchange, ClientGoneListener {
       // The target chosen before the backoff may have gone out meanwhile.
       if (!this.upstream.targets[index]!.state.isAvailable(now)) index = this.upstream.selector.select(this.s, now, this.tried);
       if (index === -1) {
+        this.abandonTee();
         fail(this.s, new ProxyError('UPSTREAM_UNAVAILABLE', `no other available target in upstream ${this.upstream.name} after ${this.tries} tries`, { retryAfter: this.upstream.retryAfter(now) }));
         return;
       }
@@ -271,6 +290,7 @@ class ForwardExchange implements UpstreamExchange, ClientGoneListener {
     const call = this.call;
     this.endTry();
     call?.abort();
+    this.abandonTee();
     fail(this.s, new ProxyError('CLIENT_ABORTED'));
   }
 }

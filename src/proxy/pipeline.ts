@@ -1,7 +1,7 @@
 /**
  * The request pipeline: the one module that knows the order of the phases.
  *
- *   guard → route → filters.onRequest → action (respond | redirect | upstream)
+ *   guard → route → filters.onRequest → action (respond | redirect | cache lookup → upstream)
  *   upstream: select target → build request (forwarding headers, rewrite, filters) → send →
  *   response head (hop-by-hop, hidden headers, filters) → stream body → end
  *   any error → sendError (if no header was sent yet, else cut the connection) → log, once.
@@ -9,12 +9,13 @@
 import { ProxyError, toProxyError } from '../errors/index.js';
 import { requestIdFrom } from '../observability/request-id.js';
 import type { RequestHandler } from '../server/http1-connection.js';
+import type { ClientGoneListener } from '../server/response-writer.js';
 import { httpDate } from '../server/http-date.js';
 import { clientAddress } from '../upstream/trusted-proxies.js';
 import { fail, log } from './exit.js';
 import { applyResponseFilters, runRequestFilters } from './filter.js';
 import { forward } from './forward.js';
-import type { CompiledRoute, Runtime } from './runtime.js';
+import type { CompiledRoute, CompiledUpstream, Runtime } from './runtime.js';
 import { Session } from './session.js';
 import { parseTarget } from './request-target.js';
 
@@ -80,7 +81,71 @@ function afterFilters(s: Session, route: CompiledRoute): ProxyError | void {
     case 'redirect':
       return respond(s, action.status, ['Location', expandRedirect(action.to, s)], Buffer.alloc(0));
     case 'upstream':
+      // Routes without cache go straight upstream: no lookup, no tee.
+      if (route.cache !== undefined) return cached(s, route, action.upstream, true);
       return forward(s, route, action.upstream);
+  }
+}
+
+/**
+ * The cache phase (RFC 9111 §4), after access control and before target selection: a usable
+ * stored response is answered here; anything else goes upstream with the cache's listener,
+ * or waits for a fetch of the same key already in flight (request collapsing).
+ */
+function cached(s: Session, route: CompiledRoute, upstream: CompiledUpstream, collapse: boolean): void {
+  const result = route.cache!.lookup(s, s.req.scheme, Date.now(), collapse);
+  switch (result.kind) {
+    case 'hit': {
+      const r = result.response;
+      // Only Age and Cache-Status are made per hit; the stored headers are sent as stored.
+      const headers = ['Age', String(result.age), 'Cache-Status', result.cacheStatus, ...(result.notModified ? notModifiedHeaders(r.headers) : r.headers)];
+      s.res.send(result.notModified ? 304 : r.status, applyResponseFilters(s, headers), result.notModified ? EMPTY : r.body);
+      return log(s);
+    }
+    case 'forward':
+      return forward(s, route, upstream, result.tee);
+    case 'wait': {
+      const waiter = new CollapsedRequest(s, route, upstream);
+      waiter.cancel = route.cache!.wait(result.key, () => waiter.wake());
+      s.res.whenClientGone(waiter);
+      return;
+    }
+    case 'unsatisfiable':
+      return fail(s, new ProxyError('CACHE_ONLY_IF_CACHED', 'only-if-cached and no usable stored response'));
+  }
+}
+
+const EMPTY = Buffer.alloc(0);
+
+/** RFC 9110 §15.4.5: a 304 carries the validators and caching fields, not the content's metadata. */
+const NOT_MODIFIED_FIELDS = new Set(['cache-control', 'content-location', 'date', 'etag', 'expires', 'vary', 'last-modified']);
+function notModifiedHeaders(headers: readonly string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < headers.length; i += 2) if (NOT_MODIFIED_FIELDS.has(headers[i]!.toLowerCase())) out.push(headers[i]!, headers[i + 1]!);
+  return out;
+}
+
+/** A miss waiting for another request's fetch of the same key; looks again when it is over. */
+class CollapsedRequest implements ClientGoneListener {
+  cancel: () => void = () => {};
+  constructor(
+    private readonly s: Session,
+    private readonly route: CompiledRoute,
+    private readonly upstream: CompiledUpstream,
+  ) {}
+
+  wake(): void {
+    if (this.s.logged) return;
+    try {
+      cached(this.s, this.route, this.upstream, false);
+    } catch (err) {
+      fail(this.s, toProxyError(err));
+    }
+  }
+
+  clientGone(): void {
+    this.cancel();
+    fail(this.s, new ProxyError('CLIENT_ABORTED'));
   }
 }
 

@@ -20,6 +20,9 @@ import type { SendOptions } from '../upstream/upstream-connection.js';
 import { createAccessFilter } from '../access/index.js';
 import type { Filter } from './filter.js';
 import { compileHeaderEdits } from './header-edits.js';
+import { createSharedCache, RouteCache, type SharedCache } from '../cache/index.js';
+import { countEjections } from '../observability/ejection-counter.js';
+import { observabilityFilter } from './observability-filter.js';
 
 export interface UpstreamTarget {
   readonly url: string;
@@ -58,6 +61,8 @@ export interface CompiledRoute {
   readonly maxBodyBytes: number;
   /** Timeouts of each upstream try (built once per route). */
   readonly sendOptions: SendOptions;
+  /** The route's use of the shared cache (undefined: cache.enabled is false; no lookup, no tee). */
+  readonly cache: RouteCache | undefined;
 }
 
 export interface Runtime {
@@ -68,6 +73,10 @@ export interface Runtime {
   readonly upstreams: ReadonlyMap<string, CompiledUpstream>;
   readonly accessLog: AccessLog;
   readonly logger: Logger;
+  /** The shared response cache (undefined when no route enables it). */
+  readonly cache: SharedCache | undefined;
+  /** Requests handled by this runtime and not yet logged (a replaced runtime closes at 0; reload.ts). */
+  inFlight: number;
 }
 
 function tlsOptions(config: UpstreamConfig['tls']): ConnectionOptions {
@@ -102,7 +111,7 @@ function buildUpstream(name: string, config: UpstreamConfig, maxHeaderBytes: num
     targets,
     selector: createTargetSelector(states, { balancer: config.balancer, hashOn: config.hashOn, sticky: config.sticky }),
     retry: new RetryPolicy(config.retries),
-    outlier: config.outlierDetection.enabled ? createOutlierDetector(states, config.outlierDetection) : undefined,
+    outlier: config.outlierDetection.enabled ? countEjections(name, createOutlierDetector(states, config.outlierDetection)) : undefined,
     checker: config.healthCheck ? createActiveChecker({ upstream: name, targets: states, config: config.healthCheck, ...(tls ? { tls } : {}), logger }) : undefined,
     tracksLatency: config.balancer === 'leastLatency',
     retryAfter(now) {
@@ -141,6 +150,8 @@ export function buildRuntime(config: Config, logger: Logger, registry = new Targ
   for (const [name, upstream] of Object.entries(config.upstreams)) {
     upstreams.set(name, buildUpstream(name, upstream, config.server.limits.maxHeaderBytes, registry, logger));
   }
+  // One store for every route, sized by the top-level cache.maxBytes; built only when used.
+  const cache = config.routes.some((r) => r.cache?.enabled === true) ? createSharedCache(config.cache.maxBytes) : undefined;
   const routes = createRouteTable<CompiledRoute>(config.routes, (route, index) => {
     let action: RouteAction;
     let timeouts = { responseHeaders: 60_000, idle: 60_000 };
@@ -163,6 +174,8 @@ export function buildRuntime(config: Config, logger: Logger, registry = new Targ
     if (access) filters.push(access);
     const edits = headerEditFilter(route);
     if (edits) filters.push(edits);
+    // Last: X-Request-Id on every answer of the route, traceparent and upstream timing on every try.
+    filters.push(observabilityFilter);
     return {
       name: route.name ?? `route-${index}`,
       action,
@@ -174,6 +187,7 @@ export function buildRuntime(config: Config, logger: Logger, registry = new Targ
         responseHeadersTimeout: Math.min(route.timeouts?.responseHeaders ?? timeouts.responseHeaders, perTryTimeout || Infinity),
         idleTimeout: route.timeouts?.idle ?? timeouts.idle,
       },
+      cache: cache !== undefined && route.cache?.enabled === true && action.kind === 'upstream' ? new RouteCache(cache, route.cache) : undefined,
     };
   });
   return {
@@ -184,6 +198,8 @@ export function buildRuntime(config: Config, logger: Logger, registry = new Targ
     upstreams,
     accessLog: createAccessLog(config.logging.accessLog),
     logger,
+    inFlight: 0,
+    cache,
   };
 }
 

@@ -22,6 +22,8 @@ export class Session implements MatchInput {
   target: UpstreamTarget | undefined;
   /** Upstream tries after the first (retries.*). */
   retries = 0;
+  /** performance.now() when the current upstream try was sent; 0 when none is waiting for its head (observability-filter.ts). */
+  upstreamStart = 0;
   /** Set when the request failed; logged. */
   errorCode: ErrorCode | undefined;
   errorDetail: string | undefined;

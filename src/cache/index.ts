@@ -1,0 +1,11 @@
+/** The shared HTTP cache (RFC 9111) and Cache-Status (RFC 9211): public API. */
+export { cacheSchema, routeCacheSchema, type CacheConfig, type RouteCacheConfig } from './config.js';
+export { parseCacheControl, type CacheControl } from './cache-control.js';
+export { freshnessLifetime, initialAge, currentAge, HEURISTICALLY_CACHEABLE } from './freshness.js';
+export { isStorable, notStorableReason } from './storability.js';
+export { cacheKey, compileIgnoredParams, keyQuery } from './cache-key.js';
+export { MemoryStore } from './memory-store.js';
+export type { CachedResponse, CacheStore } from './store.js';
+export { Collapser } from './collapser.js';
+export type { ResponseTee } from './response-tee.js';
+export { createSharedCache, isUsable, RouteCache, SharedCache, type CacheLookup, type CacheRequest, type CacheStats } from './route-cache.js';

@@ -1,0 +1,53 @@
+/**
+ * What a cache store keeps, and the interface every store implements (the in-memory store
+ * now; a shared Redis store later). Stored responses are complete: a partial body is never
+ * handed to a store.
+ */
+
+/** One stored response: one variant of one primary key (RFC 9111 §4.1). */
+export interface CachedResponse {
+  readonly status: number;
+  /** Header lines as sent to clients [name, value, …], without Age and framing headers. */
+  headers: string[];
+  readonly body: Buffer;
+  /** Lower-case request header names this variant was selected by (Vary + key headers), or null. */
+  readonly varyNames: readonly string[] | null;
+  readonly varyValues: readonly (string | undefined)[];
+  /** Identity of the variant within its key. */
+  readonly variantId: string;
+  /** §4.2.3 corrected_initial_age, ms. */
+  initialAge: number;
+  /** When the response was received (ms since the epoch): resident time counts from here. */
+  responseTime: number;
+  /** §4.2.1 freshness_lifetime, ms. */
+  lifetime: number;
+  readonly mustRevalidate: boolean;
+  readonly noCache: boolean;
+  /** Validators, for conditional requests (RFC 9110 §13). */
+  readonly etag: string | undefined;
+  readonly lastModified: string | undefined;
+  /** Bytes charged to the store's budget. */
+  readonly size: number;
+}
+
+/** A store of complete responses by primary key (cache-key.ts), each key with its variants. */
+export interface CacheStore {
+  /** The variants stored under `key` (most recently stored first), marking the key as used. */
+  get(key: string): readonly CachedResponse[] | undefined;
+  /** Stores a variant, replacing one with the same variantId. False when it does not fit. */
+  put(key: string, response: CachedResponse): boolean;
+  /** Removes every variant of `key` (RFC 9111 §4.4); true if something was removed. */
+  delete(key: string): boolean;
+  /** Bytes in use and the budget. */
+  readonly bytes: number;
+  readonly maxBytes: number;
+  /** Number of stored responses (variants). */
+  readonly count: number;
+}
+
+/** Approximate bytes a response costs: body, header strings, and a fixed overhead for the objects. */
+export function responseSize(headers: readonly string[], body: Buffer, varyId: string): number {
+  let n = 256 + body.length + varyId.length;
+  for (const h of headers) n += h.length + 16;
+  return n;
+}

@@ -1,0 +1,218 @@
+/**
+ * Prometheus metrics of one process. Recording is on the request path, so it is plain number
+ * updates in structures found by one Map lookup (per route, per target); no label object is
+ * built per request. The exposition (prom-client's format, at GET /metrics on the admin
+ * listener) is assembled at scrape time from those numbers (collected-metric.ts).
+ *
+ * Series survive reloads: they are keyed by route name, upstream name and target identity,
+ * not by runtime objects, so counters never go back to zero while the process lives.
+ */
+import { collectDefaultMetrics, Registry } from 'prom-client';
+import type { TargetState } from '../balancer/index.js';
+import { CollectedMetric, histogramSamples, type Sample } from './collected-metric.js';
+import { HistogramCell } from './histogram-cell.js';
+
+/** Methods with their own label value; any other is counted as OTHER (bounded cardinality). */
+const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS', 'OTHER'] as const;
+const CLASSES = ['other', '1xx', '2xx', '3xx', '4xx', '5xx'] as const;
+/** Route label of requests that matched no route (or failed before routing). */
+export const NO_ROUTE = '(none)';
+
+/** Access-control answers counted as rejections (by code); RATE_LIMITED has its own counter. */
+const ACCESS_CODES: ReadonlySet<string> = new Set(['ACCESS_DENIED', 'UNAUTHORIZED', 'AUTH_SERVICE_DENIED', 'AUTH_SERVICE_UNAVAILABLE']);
+
+function methodIndex(method: string): number {
+  switch (method) {
+    case 'GET':
+      return 0;
+    case 'HEAD':
+      return 1;
+    case 'POST':
+      return 2;
+    case 'PUT':
+      return 3;
+    case 'DELETE':
+      return 4;
+    case 'PATCH':
+      return 5;
+    case 'OPTIONS':
+      return 6;
+    default:
+      return 7;
+  }
+}
+
+class RouteSeries {
+  /** Requests by method × status class. */
+  readonly requests = new Float64Array(METHODS.length * CLASSES.length);
+  readonly duration = new HistogramCell();
+  bytesIn = 0;
+  bytesOut = 0;
+  rateLimited = 0;
+  /** Access rejections by error code (created on the first one). */
+  rejections: Map<string, number> | null = null;
+}
+
+class TargetSeries {
+  readonly upstreamDuration = new HistogramCell();
+  ejections = 0;
+  constructor(
+    readonly upstream: string,
+    readonly url: string,
+  ) {}
+}
+
+/** What the scrape reads from the running instance (set by main.ts). */
+export interface MetricSources {
+  /** Open client connections. */
+  connections(): number;
+  /** Every target of the current runtime, with its upstream's name. */
+  targets(): Iterable<readonly [upstream: string, state: TargetState]>;
+}
+
+export class ProxyMetrics {
+  readonly registry = new Registry();
+  /** Requests being handled now (set by the pipeline entry and log()). */
+  inFlight = 0;
+  private readonly routes = new Map<string, RouteSeries>();
+  private readonly targets = new Map<string, TargetSeries>();
+  private readonly retries = new Map<string, number>();
+  private readonly reloads = { success: 0, failure: 0 };
+  private sources: MetricSources | undefined;
+
+  constructor() {
+    const m = (name: string, help: string, type: 'counter' | 'gauge' | 'histogram', collect: () => Sample[]): void => {
+      new CollectedMetric(name, help, type, collect).registerIn(this.registry);
+    };
+    m('barbican_requests_total', 'Requests answered, by route, method and status class.', 'counter', () => this.requestSamples());
+    m('barbican_request_duration_seconds', 'Time from the request head to the end of the response, by route.', 'histogram', () =>
+      this.perRoute((route, s, out) => histogramSamples('barbican_request_duration_seconds', { route }, s.duration, out)),
+    );
+    m('barbican_requests_in_flight', 'Requests being handled now.', 'gauge', () => [{ labels: {}, value: this.inFlight }]);
+    m('barbican_request_bytes_total', 'Request body bytes received from clients, by route.', 'counter', () =>
+      this.perRoute((route, s, out) => out.push({ labels: { route }, value: s.bytesIn })),
+    );
+    m('barbican_response_bytes_total', 'Response body bytes sent to clients, by route.', 'counter', () =>
+      this.perRoute((route, s, out) => out.push({ labels: { route }, value: s.bytesOut })),
+    );
+    m('barbican_access_rejections_total', 'Requests refused by access control, by route and error code.', 'counter', () =>
+      this.perRoute((route, s, out) => s.rejections?.forEach((value, code) => out.push({ labels: { route, code }, value }))),
+    );
+    m('barbican_rate_limited_total', 'Requests refused by the rate limit (RATE_LIMITED), by route.', 'counter', () =>
+      this.perRoute((route, s, out) => out.push({ labels: { route }, value: s.rateLimited })),
+    );
+    m('barbican_upstream_request_duration_seconds', 'Time from sending a request to a target to its response head, by upstream and target.', 'histogram', () => {
+      const out: Sample[] = [];
+      for (const t of this.targets.values()) histogramSamples('barbican_upstream_request_duration_seconds', { upstream: t.upstream, target: t.url }, t.upstreamDuration, out);
+      return out;
+    });
+    m('barbican_upstream_retries_total', 'Upstream tries after the first, by upstream.', 'counter', () => [...this.retries].map(([upstream, value]) => ({ labels: { upstream }, value })));
+    m('barbican_upstream_target_ejections_total', 'Passive-health ejections (outlier detection), by upstream and target.', 'counter', () =>
+      [...this.targets.values()].map((t) => ({ labels: { upstream: t.upstream, target: t.url }, value: t.ejections })),
+    );
+    m('barbican_upstream_target_up', '1 when the target may take traffic (healthy, not ejected, not drained), else 0.', 'gauge', () => {
+      const out: Sample[] = [];
+      const now = Date.now();
+      for (const [upstream, state] of this.sources?.targets() ?? []) {
+        const up = state.healthy && state.ejectedUntil <= now && !state.draining;
+        out.push({ labels: { upstream, target: state.url }, value: up ? 1 : 0 });
+      }
+      return out;
+    });
+    m('barbican_open_connections', 'Open client connections.', 'gauge', () => [{ labels: {}, value: this.sources?.connections() ?? 0 }]);
+    m('barbican_config_reloads_total', 'Configuration reloads, by result.', 'counter', () => [
+      { labels: { result: 'success' }, value: this.reloads.success },
+      { labels: { result: 'failure' }, value: this.reloads.failure },
+    ]);
+    collectDefaultMetrics({ register: this.registry, prefix: 'barbican_' });
+  }
+
+  /** Connects the scrape to the running instance. */
+  watch(sources: MetricSources): void {
+    this.sources = sources;
+  }
+
+  private route(name: string): RouteSeries {
+    let series = this.routes.get(name);
+    if (series === undefined) {
+      series = new RouteSeries();
+      this.routes.set(name, series);
+    }
+    return series;
+  }
+
+  private target(upstream: string, state: TargetState): TargetSeries {
+    let series = this.targets.get(state.id);
+    if (series === undefined) {
+      series = new TargetSeries(upstream, state.url);
+      this.targets.set(state.id, series);
+    }
+    return series;
+  }
+
+  /** A request ended (called once per request, from the pipeline's single exit). */
+  requestEnded(route: string | undefined, method: string, status: number, seconds: number, bytesIn: number, bytesOut: number, errorCode: string | undefined): void {
+    const s = this.route(route ?? NO_ROUTE);
+    const cls = status >= 100 && status < 600 ? (status / 100) | 0 : 0;
+    s.requests[methodIndex(method) * CLASSES.length + cls]!++;
+    s.duration.observe(seconds);
+    s.bytesIn += bytesIn;
+    s.bytesOut += bytesOut;
+    if (errorCode !== undefined) {
+      if (errorCode === 'RATE_LIMITED') s.rateLimited++;
+      else if (ACCESS_CODES.has(errorCode)) {
+        s.rejections ??= new Map();
+        s.rejections.set(errorCode, (s.rejections.get(errorCode) ?? 0) + 1);
+      }
+    }
+  }
+
+  /** Upstream tries after the first, counted when the request ends. */
+  retried(upstream: string, retries: number): void {
+    this.retries.set(upstream, (this.retries.get(upstream) ?? 0) + retries);
+  }
+
+  /** A target's response head arrived `seconds` after the try was sent. */
+  upstreamResponded(upstream: string, state: TargetState, seconds: number): void {
+    this.target(upstream, state).upstreamDuration.observe(seconds);
+  }
+
+  /** Outlier detection ejected a target. */
+  ejected(upstream: string, state: TargetState): void {
+    this.target(upstream, state).ejections++;
+  }
+
+  reloaded(ok: boolean): void {
+    if (ok) this.reloads.success++;
+    else this.reloads.failure++;
+  }
+
+  /** The exposition text (Prometheus text format 0.0.4). */
+  exposition(): Promise<string> {
+    return this.registry.metrics();
+  }
+
+  get contentType(): string {
+    return this.registry.contentType;
+  }
+
+  private requestSamples(): Sample[] {
+    return this.perRoute((route, s, out) => {
+      for (let m = 0; m < METHODS.length; m++) {
+        for (let c = 0; c < CLASSES.length; c++) {
+          const value = s.requests[m * CLASSES.length + c]!;
+          if (value > 0) out.push({ labels: { route, method: METHODS[m]!, status_class: CLASSES[c]! }, value });
+        }
+      }
+    });
+  }
+
+  private perRoute(each: (route: string, series: RouteSeries, out: Sample[]) => void): Sample[] {
+    const out: Sample[] = [];
+    for (const [route, series] of this.routes) each(route, series, out);
+    return out;
+  }
+}
+
+/** The process's metrics (one Registry per process; workers would aggregate theirs). */
+export const sharedMetrics = new ProxyMetrics();

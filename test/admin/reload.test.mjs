@@ -1,0 +1,134 @@
+// Hot reload through the real binary: under load, ten reloads (valid and invalid alternating)
+// fail no request; a route added by a reload serves at once; SIGHUP reloads; errors are kept.
+import { test, afterEach } from 'node:test';
+import assert from 'node:assert/strict';
+import http from 'node:http';
+import { adminRequest, request, rewriteConfig, startOrigin, startProxy } from '../helpers.mjs';
+
+const cleanup = [];
+afterEach(async () => {
+  while (cleanup.length) await cleanup.pop()();
+});
+
+function configWith(originUrl, extraRoutes = []) {
+  return {
+    upstreams: { app: { targets: [{ url: originUrl }], healthCheck: { path: '/', interval: '200ms' } } },
+    routes: [...extraRoutes, { name: 'main', upstream: 'app' }],
+    admin: { address: '127.0.0.1:0' },
+    logging: { level: 'info', accessLog: { format: 'off' } },
+  };
+}
+
+/** A config that fails validation (an unknown upstream and an unknown key). */
+const INVALID = `listeners: [{ name: web, address: "127.0.0.1:0" }]
+admin: { address: "127.0.0.1:0" }
+upstreams: { app: { targets: [{ url: "http://127.0.0.1:1" }] } }
+routes:
+  - { name: main, upstream: ap }
+  - { name: other, upstream: app, bogusKey: 1 }
+`;
+
+/** Polls `url` until it answers `status`; resolves the time it took (ms). */
+async function waitFor(url, status, limitMs) {
+  const start = performance.now();
+  for (;;) {
+    const res = await request(url);
+    if (res.status === status) return performance.now() - start;
+    if (performance.now() - start > limitMs) throw new Error(`${url} still answers ${res.status} after ${limitMs} ms`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+test('ten reloads under load (valid and invalid alternating): zero failed requests; added routes serve at once', async () => {
+  const origin = await startOrigin((req, res) => {
+    res.writeHead(200, { 'content-type': 'text/plain' });
+    res.end('ok');
+  });
+  cleanup.push(() => origin.close());
+  const proxy = await startProxy(configWith(origin.url));
+  cleanup.push(() => proxy.close());
+
+  const TOTAL = 10_000;
+  const CONCURRENCY = 32;
+  const agent = new http.Agent({ keepAlive: true, maxSockets: CONCURRENCY });
+  cleanup.push(() => agent.destroy());
+  let sent = 0;
+  let done = 0;
+  const failures = [];
+  const worker = async () => {
+    while (sent < TOTAL) {
+      sent++;
+      try {
+        const res = await request(`${proxy.url}/load`, { agent });
+        if (res.status !== 200) failures.push(`status ${res.status}: ${res.body}`);
+      } catch (err) {
+        failures.push(err.code ?? err.message);
+      }
+      done++;
+    }
+  };
+  const load = Promise.all(Array.from({ length: CONCURRENCY }, worker));
+
+  const reloads = [];
+  const routeTimes = [];
+  for (let i = 0; i < 10; i++) {
+    // Spread the reloads over the load.
+    while (done < ((i + 1) * TOTAL) / 12) await new Promise((r) => setTimeout(r, 5));
+    const valid = i % 2 === 0;
+    if (valid) rewriteConfig(proxy, configWith(origin.url, [{ name: `added-${i}`, match: { path: `/added-${i}` }, respond: { status: 200, body: `added ${i}` } }]));
+    else rewriteConfig(proxy, INVALID);
+    const res = await adminRequest(proxy, '/api/reload', { method: 'POST' });
+    const report = res.json();
+    reloads.push(report.ok);
+    assert.equal(res.status, valid ? 200 : 422, JSON.stringify(report));
+    if (valid) routeTimes.push(await waitFor(`${proxy.url}/added-${i}`, 200, 1000));
+    else {
+      assert.ok(report.errors.some((e) => /barbican\.yaml:5:\d+: routes\[0\]\.upstream: unknown upstream "ap"/.test(e)), report.errors.join('\n'));
+      assert.ok(report.errors.some((e) => /routes\[1\]\.bogusKey: unknown key/.test(e)), report.errors.join('\n'));
+      // The previous (valid) config keeps serving, including the route it added.
+      assert.equal((await request(`${proxy.url}/added-${i - 1}`)).status, 200);
+    }
+  }
+  await load;
+  assert.equal(done, TOTAL);
+  assert.deepEqual(failures, [], `${failures.length} of ${TOTAL} requests failed`);
+  assert.deepEqual(reloads, [true, false, true, false, true, false, true, false, true, false]);
+  assert.ok(routeTimes.every((t) => t < 1000));
+
+  const status = (await adminRequest(proxy, '/api/status')).json();
+  assert.equal(status.reload.ok, false);
+  assert.ok(status.reload.errors.length >= 2);
+  const metrics = (await adminRequest(proxy, '/metrics')).body.toString();
+  assert.match(metrics, /barbican_config_reloads_total\{result="success"\} 5/);
+  assert.match(metrics, /barbican_config_reloads_total\{result="failure"\} 5/);
+  // Every problem was logged with file:line.
+  assert.match(proxy.stderr(), /reload refused: [^"]*barbican\.yaml:5:\d+: routes\[0\]\.upstream/);
+  process.stdout.write(`# reload under load: ${TOTAL} requests, ${failures.length} failed, route served after ${routeTimes.map((t) => t.toFixed(1)).join('/')} ms\n`);
+});
+
+test('SIGHUP reloads the file; health state survives; a listener change is reported, not applied', async () => {
+  const origin = await startOrigin((req, res) => res.end('ok'));
+  cleanup.push(() => origin.close());
+  const proxy = await startProxy(configWith(origin.url));
+  cleanup.push(() => proxy.close());
+  assert.equal((await request(`${proxy.url}/hup`)).status, 200, 'caught by main');
+
+  const next = configWith(origin.url, [{ name: 'hup', match: { path: '/hup' }, respond: { status: 204 } }]);
+  next.listeners = [{ name: 'web', address: '127.0.0.1:0' }, { name: 'extra', address: '127.0.0.1:0' }];
+  rewriteConfig(proxy, next);
+  proxy.proc.kill('SIGHUP');
+  const took = await waitFor(`${proxy.url}/hup`, 204, 1000);
+  assert.ok(took < 1000);
+  assert.match(proxy.stderr(), /"trigger":"SIGHUP".*configuration reloaded/);
+  assert.match(proxy.stderr(), /a reload cannot rebind listeners; the old listeners keep serving/);
+  const status = (await adminRequest(proxy, '/api/status')).json();
+  assert.equal(status.reload.ok, true);
+  assert.equal(status.reload.trigger, 'SIGHUP');
+  assert.equal(status.reload.warnings.length, 1);
+
+  // A draining flag (like health) lives in the target state, which a reload keeps.
+  await adminRequest(proxy, '/api/targets/drain', { method: 'POST', json: { upstream: 'app', target: origin.url } });
+  proxy.proc.kill('SIGHUP');
+  await new Promise((r) => setTimeout(r, 300));
+  assert.equal((await request(`${proxy.url}/x`)).status, 503, 'still drained after the reload');
+});
