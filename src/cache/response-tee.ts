@@ -9,7 +9,7 @@ import { forwardStatus, type ForwardReason } from './cache-status.js';
 import type { Collapser } from './collapser.js';
 import { freshnessLifetime, initialAge, type FreshnessInput } from './freshness.js';
 import { notStorableReason } from './storability.js';
-import { responseSize, type CachedResponse, type CacheStore } from './store.js';
+import { responseSize, serializeStoredHead, type CachedResponse, type CacheStore } from './store.js';
 import { variantId, varyNames, varyValues, type HeaderReader } from './vary.js';
 
 /** Called by the upstream phase; a tee never changes what the client gets (except Cache-Status). */
@@ -53,8 +53,11 @@ export interface FillOptions {
   onStored?: (bytes: number) => void;
 }
 
-/** Headers never stored: Age is recomputed on every hit (§4.2.3, §5.1). */
-const NOT_STORED = 'age';
+/**
+ * Headers never stored: Age is recomputed on every hit (§4.2.3, §5.1); X-Request-Id names the
+ * request that filled the entry, and every hit carries its own.
+ */
+const NOT_STORED = new Set(['age', 'x-request-id']);
 
 export class CacheFill implements ResponseTee {
   private readonly requestTime = Date.now();
@@ -100,7 +103,7 @@ export class CacheFill implements ResponseTee {
         case 'etag': this.etag = value; break;
         default: break;
       }
-      if (lower !== NOT_STORED) kept.push(name, value);
+      if (!NOT_STORED.has(lower)) kept.push(name, value);
     }
     const fresh: FreshnessInput = { status, cc: parseCacheControl(cacheControl), date, expires, lastModified, age };
     const req = this.req;
@@ -167,6 +170,7 @@ export class CacheFill implements ResponseTee {
     const response: CachedResponse = {
       status: this.status,
       headers: this.headers,
+      head: serializeStoredHead(this.status, this.headers, body.length),
       body,
       varyNames: names,
       varyValues: values,

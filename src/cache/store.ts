@@ -9,6 +9,12 @@ export interface CachedResponse {
   readonly status: number;
   /** Header lines as sent to clients [name, value, …], without Age and framing headers. */
   headers: string[];
+  /**
+   * The same lines serialized once, when stored (`Name: value\r\n` each, then Content-Length
+   * unless the status has no content), so a hit writes them without building them again.
+   * Rebuilt with serializeStoredHead whenever `headers` change.
+   */
+  head: string;
   readonly body: Buffer;
   /** Lower-case request header names this variant was selected by (Vary + key headers), or null. */
   readonly varyNames: readonly string[] | null;
@@ -50,4 +56,12 @@ export function responseSize(headers: readonly string[], body: Buffer, varyId: s
   let n = 256 + body.length + varyId.length;
   for (const h of headers) n += h.length + 16;
   return n;
+}
+
+/** `headers` as wire lines plus the Content-Length of `bodyLength` (none for 204/304: RFC 9110 §8.6). */
+export function serializeStoredHead(status: number, headers: readonly string[], bodyLength: number): string {
+  const parts: string[] = [];
+  for (let i = 0; i < headers.length; i += 2) parts.push(headers[i]!, ': ', headers[i + 1]!, '\r\n');
+  if (status !== 204 && status !== 304) parts.push('Content-Length: ', String(bodyLength), '\r\n');
+  return parts.join('');
 }

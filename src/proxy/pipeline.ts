@@ -97,9 +97,16 @@ function cached(s: Session, route: CompiledRoute, upstream: CompiledUpstream, co
   switch (result.kind) {
     case 'hit': {
       const r = result.response;
-      // Only Age and Cache-Status are made per hit; the stored headers are sent as stored.
-      const headers = ['Age', String(result.age), 'Cache-Status', result.cacheStatus, ...(result.notModified ? notModifiedHeaders(r.headers) : r.headers)];
-      s.res.send(result.notModified ? 304 : r.status, applyResponseFilters(s, headers), result.notModified ? EMPTY : r.body);
+      const age = String(result.age);
+      if (!result.notModified && route.storedHits) {
+        // Only Age, Cache-Status and the filters' per-response lines are made per hit; the
+        // stored lines go out as they were serialized when stored.
+        s.res.sendStored(r.status, applyResponseFilters(s, ['Age', age, 'Cache-Status', result.cacheStatus]), r.head, r.body);
+      } else {
+        // Header edits must see the stored lines too (or a 304 sends a subset of them).
+        const headers = ['Age', age, 'Cache-Status', result.cacheStatus, ...(result.notModified ? notModifiedHeaders(r.headers) : r.headers)];
+        s.res.send(result.notModified ? 304 : r.status, applyResponseFilters(s, headers), result.notModified ? EMPTY : r.body);
+      }
       return log(s);
     }
     case 'forward':

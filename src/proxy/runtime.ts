@@ -63,6 +63,11 @@ export interface CompiledRoute {
   readonly sendOptions: SendOptions;
   /** The route's use of the shared cache (undefined: cache.enabled is false; no lookup, no tee). */
   readonly cache: RouteCache | undefined;
+  /**
+   * Cache hits may be written from their pre-serialized head: no response filter of the route
+   * edits stored headers (header edits do; the others only add per-response lines).
+   */
+  readonly storedHits: boolean;
 }
 
 export interface Runtime {
@@ -187,6 +192,7 @@ export function buildRuntime(config: Config, logger: Logger, registry = new Targ
         responseHeadersTimeout: Math.min(route.timeouts?.responseHeaders ?? timeouts.responseHeaders, perTryTimeout || Infinity),
         idleTimeout: route.timeouts?.idle ?? timeouts.idle,
       },
+      storedHits: edits?.onResponse === undefined,
       cache: cache !== undefined && route.cache?.enabled === true && action.kind === 'upstream' ? new RouteCache(cache, route.cache) : undefined,
     };
   });

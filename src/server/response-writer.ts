@@ -44,7 +44,7 @@ export class ResponseWriter {
    * `bodyLength` is the exact body size, or -1 when not known in advance (then chunked, or
    * close-delimited for an HTTP/1.0 client).
    */
-  writeHead(status: number, headers: readonly string[], bodyLength: number, reason?: string): void {
+  writeHead(status: number, headers: readonly string[], bodyLength: number, reason?: string, storedHead?: string): void {
     if (this.headersSent) throw new Error('headers already sent');
     this.headersSent = true;
     this.status = status;
@@ -57,7 +57,10 @@ export class ResponseWriter {
     // the GET response would have (§8.6) but no body.
     const bodyless = status === 204 || status === 304 || (status >= 100 && status < 200);
     this.noBody = bodyless || t.isHead;
-    if (!bodyless) {
+    if (storedHead !== undefined) {
+      // Lines serialized in advance, Content-Length included (see sendStored).
+      parts.push(storedHead);
+    } else if (!bodyless) {
       if (bodyLength >= 0) parts.push('Content-Length: ', String(bodyLength), '\r\n');
       else if (t.isHead) {
         // length unknown: say nothing about it
@@ -140,6 +143,17 @@ export class ResponseWriter {
   /** Sends `100 Continue` (RFC 9110 §10.1.1) before the body is read. */
   writeContinue(): void {
     if (!this.headersSent && !this.target.socket.destroyed) this.target.socket.write('HTTP/1.1 100 Continue\r\n\r\n', 'latin1');
+  }
+
+  /**
+   * A complete response whose header lines were serialized in advance (a cache hit):
+   * `headers` are the few lines made per response (Age, Cache-Status, X-Request-Id…),
+   * `storedHead` the stored lines as one string, Content-Length included (none for 204/304).
+   */
+  sendStored(status: number, headers: readonly string[], storedHead: string, body: Buffer): void {
+    this.writeHead(status, headers, body.length, undefined, storedHead);
+    this.write(body);
+    this.end();
   }
 
   /** Convenience for small generated responses (errors, redirects, fixed answers). */

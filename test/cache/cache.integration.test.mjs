@@ -232,3 +232,38 @@ test('routes without cache send no Cache-Status and store nothing', async () => 
     await plain.close();
   }
 });
+
+test('a hit is written from its stored head: exact framing, its own X-Request-Id, header edits still apply', async () => {
+  const { rawRequest } = await import('../helpers.mjs');
+  const echoing = await startOrigin((req, res) => {
+    res.writeHead(200, { 'content-type': 'text/plain', 'cache-control': 'max-age=60', 'x-request-id': 'from-origin', 'x-internal': 'secret' });
+    res.end('stored body');
+  });
+  const plain = await startProxy(simpleConfig(echoing.url, { cache: { enabled: true } }));
+  const edited = await startProxy(simpleConfig(echoing.url, { cache: { enabled: true }, responseHeaders: { remove: ['x-internal'] } }));
+  try {
+    for (const p of [plain, edited]) {
+      const miss = await rawRequest(p.port, 'GET /h HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n', { idleMs: 500 });
+      assert.match(miss.data, /\r\nCache-Status: Barbican; fwd=uri-miss; stored/);
+      const hit = await rawRequest(p.port, 'GET /h HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n', { idleMs: 500 });
+      const [head, body] = hit.data.split('\r\n\r\n');
+      assert.equal(body, 'stored body');
+      assert.match(head, /^HTTP\/1\.1 200 OK\r\n/);
+      assert.match(head, /\r\nCache-Status: Barbican; hit/);
+      assert.match(head, /\r\nContent-Length: 11(\r\n|$)/);
+      assert.match(head, /\r\nConnection: close(\r\n|$)/);
+      const ids = head.split('\r\n').filter((l) => /^x-request-id:/i.test(l));
+      assert.equal(ids.length, 1, head);
+      assert.notEqual(ids[0].split(': ')[1], 'from-origin');
+      assert.equal(/\r\nx-internal:/i.test(head), p === plain, head);
+    }
+    // HEAD from the stored GET: the length, no body.
+    const headHit = await rawRequest(plain.port, 'HEAD /h HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n', { idleMs: 500 });
+    assert.match(headHit.data, /\r\nContent-Length: 11\r\n/);
+    assert.ok(headHit.data.endsWith('\r\n\r\n'));
+  } finally {
+    await plain.close();
+    await edited.close();
+    await echoing.close();
+  }
+});
