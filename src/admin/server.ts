@@ -2,12 +2,15 @@
  * The admin listener: a plain node:http server on its own address (admin.address), separate
  * from the proxy's listeners so it can stay on loopback or behind a token. Bodies are small
  * JSON (64 KiB at most). The token is read from the current config, so a reload can rotate it.
+ * The live dashboard (dashboard/) is answered first: its page is HTML and its event stream never ends.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Logger } from '../observability/logger.js';
 import type { ProxyMetrics } from '../observability/metrics.js';
 import { parseAddress } from '../server/config.js';
 import { isAuthorized } from './auth.js';
+import { handleDashboard } from './dashboard/handler.js';
+import { DashboardSampler } from './dashboard/sampler.js';
 import type { AdminHost } from './host.js';
 import { adminError, allowedMethods, ENDPOINTS, type AdminReply, type AdminRequest } from './routes.js';
 
@@ -85,7 +88,10 @@ function send(res: ServerResponse, reply: AdminReply, head: boolean): void {
 /** Starts the admin listener on `address`. */
 export async function startAdminServer(address: string, host: AdminHost, metrics: ProxyMetrics, logger: Logger): Promise<AdminServer> {
   const { host: bindHost, port } = parseAddress(address);
+  // The dashboard (GET /, its assets, GET /api/events) samples once a second while the listener is up.
+  const sampler = new DashboardSampler(host, metrics);
   const server: Server = createServer((req, res) => {
+    if (handleDashboard(req, res, host, sampler)) return;
     answer(host, metrics, req).then(
       (reply) => send(res, reply, req.method === 'HEAD'),
       (err: unknown) => {
@@ -99,12 +105,14 @@ export async function startAdminServer(address: string, host: AdminHost, metrics
     server.once('error', (err: NodeJS.ErrnoException) => reject(new Error(`admin listener: cannot listen on ${address}: ${err.code ?? err.message}`)));
     server.listen({ host: bindHost, port }, () => resolve());
   });
+  sampler.start();
   const bound = server.address();
   return {
     host: bindHost,
     port: typeof bound === 'object' && bound !== null ? bound.port : port,
     close: () =>
       new Promise<void>((resolve) => {
+        sampler.stop();
         server.close(() => resolve());
         server.closeAllConnections();
       }),
