@@ -64,7 +64,7 @@ for c in $CONTENDERS; do
   esac
 done
 for w in $WORKLOADS; do
-  case $w in small | 100k | post) ;; *) die "unknown workload '$w' (small 100k post)" ;; esac
+  case $w in small | 100k | post | cached) ;; *) die "unknown workload '$w' (small 100k post cached)" ;; esac
 done
 [[ $ROUNDS =~ ^[1-9][0-9]*$ ]] || die "ROUNDS must be a positive integer"
 [[ $NOISE_LIMIT =~ ^[0-9]+$ && $NOISE_RETRIES =~ ^[0-9]+$ ]] || die "NOISE_LIMIT and NOISE_RETRIES must be integers"
@@ -249,6 +249,8 @@ $maps
     client_body_buffer_size 64k;   # a 10 KiB body stays in memory
 
     location = /small { default_type text/plain; return 200 "hello world\n"; }
+    # 1 KiB that shared caches may keep for an hour: the 'cached' workload (proxies' cache hits).
+    location = /cached { default_type text/plain; add_header Cache-Control "public, max-age=3600"; return 200 "$(printf '%1024s' '' | tr ' ' c)"; }
     location = /100k  { default_type application/octet-stream; return 200 "$refs"; }
 
     # POST: read the whole request body into memory *before* answering, like an
@@ -301,9 +303,17 @@ $(nginx_temp_paths "$dir")
     keepalive 64;
     keepalive_requests 1000000;
   }
+  # The 'cached' workload: nginx's own cache (files under the temp dir, in the page cache).
+  proxy_cache_path $dir/cache keys_zone=bench:10m max_size=64m;
   server {
     listen 127.0.0.1:${PORT[nginx]} backlog=4096;
     client_max_body_size 1m;
+    location = /cached {
+      proxy_pass http://origin;
+      proxy_http_version 1.1;
+      proxy_set_header Connection "";
+      proxy_cache bench;
+    }
     location / {
       proxy_pass http://origin;
       proxy_http_version 1.1;
@@ -355,7 +365,8 @@ write_barbican_conf() {
     cat <<EOF
 listeners: [{ name: web, address: 127.0.0.1:${PORT[$c]} }]
 upstreams: { origin: $upstream }
-routes: [{ upstream: origin }]
+routes: [{ match: { path: /cached }, upstream: origin, cache: { enabled: true } }, { upstream: origin }]
+cache: { maxBytes: 64MiB }
 logging: { accessLog: { format: off } }
 EOF
   } >"$dir/barbican.yaml"
@@ -440,8 +451,8 @@ sanity_check() { # PORT -> prints a reason and returns 1 on failure
 }
 
 # ---------------------------------------------------------------- wrk
-declare -A URLPATH=([small]=/small [100k]=/100k [post]=/post)
-declare -A WLNAME=([small]="GET /small" [100k]="GET /100k" [post]="POST /post 10KiB")
+declare -A URLPATH=([small]=/small [100k]=/100k [post]=/post [cached]=/cached)
+declare -A WLNAME=([small]="GET /small" [100k]="GET /100k" [post]="POST /post 10KiB" [cached]="GET /cached 1KiB, cache hits")
 
 run_wrk() { # PORT WORKLOAD DURATION DURATION_SECS OUTFILE
   local port=$1 wl=$2 dur=$3 secs=$4 out=$5

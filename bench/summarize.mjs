@@ -22,7 +22,7 @@ const NAMES = {
   barbican: 'barbican',
   'barbican-lb': 'barbican (3 targets + health checks)',
 };
-const WORKLOADS = { small: 'GET /small (12 B)', '100k': 'GET /100k (100 KiB)', post: 'POST /post (10 KiB)' };
+const WORKLOADS = { small: 'GET /small (12 B)', '100k': 'GET /100k (100 KiB)', post: 'POST /post (10 KiB)', cached: 'GET /cached (1 KiB, cache hits)' };
 
 const lines = fs.readFileSync(file, 'utf8').trim().split('\n');
 const header = lines.shift().split('\t');
