@@ -1,10 +1,14 @@
 /** The command line: `barbican [--config FILE]`, `barbican check --config FILE`, --version, --help. */
+import cluster from 'node:cluster';
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { formatProblems, loadConfigFile } from './config/index.js';
 import type { Config } from './config/schema.js';
 import { startDemo } from './demo.js';
 import { handleSignals, startInstance } from './main.js';
+import { planWorkers } from './workers/plan.js';
+import { Supervisor } from './workers/supervisor.js';
+import { runWorker } from './workers/worker.js';
 
 const HELP = `Usage:
   barbican [--config FILE]         run (default ./barbican.yaml; without it, the built-in demo)
@@ -71,6 +75,11 @@ export async function main(argv: readonly string[]): Promise<number> {
     }
     const config = await load(args.config);
     if (!config) return 2;
+    const plan = planWorkers(config);
+    if (!plan.ok) {
+      process.stderr.write(`${args.config}: ${plan.problem}\n`);
+      return 2;
+    }
     process.stdout.write(`${args.config}: valid (${config.listeners.length} listener(s), ${Object.keys(config.upstreams).length} upstream(s), ${config.routes.length} route(s))\n`);
     return 0;
   }
@@ -87,6 +96,22 @@ export async function main(argv: readonly string[]): Promise<number> {
     const loaded = await load(file);
     if (!loaded) return 2;
     config = loaded;
+    // server.workers > 1: this process supervises; the workers run this same command (cluster).
+    if (cluster.isWorker) {
+      await runWorker(config, file);
+      return -1;
+    }
+    const plan = planWorkers(config);
+    if (!plan.ok) {
+      process.stderr.write(`${file}: ${plan.problem}\n`);
+      return 2;
+    }
+    if (plan.count > 1) {
+      const supervisor = new Supervisor(config, plan.count);
+      supervisor.handleSignals();
+      await supervisor.start();
+      return -1;
+    }
   }
   const instance = await startInstance(config, undefined, file === undefined ? {} : { configFile: file });
   handleSignals(instance);

@@ -1,4 +1,5 @@
 /** Starting and stopping a Barbican instance from a validated config. */
+import type { AdminHost, ReloadReport } from './admin/host.js';
 import { startAdminServer, type AdminServer } from './admin/server.js';
 import type { Config } from './config/schema.js';
 import { reopenAccessLogs } from './observability/access-log.js';
@@ -23,6 +24,22 @@ export interface Instance {
 export interface InstanceOptions {
   /** The file the config came from: SIGHUP and POST /api/reload read it again. */
   configFile?: string;
+  /** Whether this process runs the admin listener (workers > 1: worker 1 only). Default true. */
+  admin?: boolean;
+  /** How the admin API's reload is done instead of reloading this process (workers: a rolling reload of all). */
+  adminReload?: (trigger: string) => Promise<ReloadReport>;
+}
+
+/** The holder as the admin API sees it, with its reload replaced. */
+function adminHost(holder: RuntimeHolder, reload: ((trigger: string) => Promise<ReloadReport>) | undefined): AdminHost {
+  if (reload === undefined) return holder;
+  return {
+    runtime: () => holder.runtime(),
+    reload,
+    lastReload: () => holder.lastReload(),
+    connections: () => holder.connections(),
+    inFlight: () => holder.inFlight(),
+  };
 }
 
 export async function startInstance(config: Config, logger: Logger = createLogger(config.logging.level), options: InstanceOptions = {}): Promise<Instance> {
@@ -43,8 +60,8 @@ export async function startInstance(config: Config, logger: Logger = createLogge
     },
   });
   let admin: AdminServer | undefined;
-  if (config.admin !== undefined) {
-    admin = await startAdminServer(config.admin.address, holder, sharedMetrics, logger);
+  if (config.admin !== undefined && options.admin !== false) {
+    admin = await startAdminServer(config.admin.address, adminHost(holder, options.adminReload), sharedMetrics, logger);
   }
   let bound: BoundListener[];
   try {

@@ -3,6 +3,7 @@
  * framework: this is the operator's door, not the hot path.
  */
 import type { ProxyMetrics } from '../observability/metrics.js';
+import { purgeCache } from './cache-routes.js';
 import type { AdminHost } from './host.js';
 import { redact } from './redaction.js';
 import { status, targetStatus } from './status.js';
@@ -81,6 +82,7 @@ export const ENDPOINTS: ReadonlyMap<string, Endpoint> = new Map<string, Endpoint
   ],
   ['POST /api/targets/drain', (host, req) => setDraining(host, req, true)],
   ['POST /api/targets/undrain', (host, req) => setDraining(host, req, false)],
+  ['POST /api/cache/purge', purgeCache],
 ]);
 
 /** The methods a path answers to (for 405 and Allow). */

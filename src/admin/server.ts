@@ -103,7 +103,9 @@ export async function startAdminServer(address: string, host: AdminHost, metrics
   server.keepAliveTimeout = 5_000;
   await new Promise<void>((resolve, reject) => {
     server.once('error', (err: NodeJS.ErrnoException) => reject(new Error(`admin listener: cannot listen on ${address}: ${err.code ?? err.message}`)));
-    server.listen({ host: bindHost, port }, () => resolve());
+    // exclusive: in a cluster worker (workers > 1, worker 1) the admin socket is its own, not
+    // shared through the primary, which would merge it with a proxy listener on the same port-0 key.
+    server.listen({ host: bindHost, port, exclusive: true }, () => resolve());
   });
   sampler.start();
   const bound = server.address();

@@ -23,3 +23,24 @@ export function forwardStatus(reason: ForwardReason, stored: boolean, ttlSeconds
 
 export const FWD_METHOD = forwardStatus('method', false);
 export const FWD_BYPASS_REQUEST = forwardStatus('request', false);
+
+/**
+ * A stale stored response served: §2.1 hit (it was answered from the store), §2.2 fwd=stale
+ * (the request also went forward: a background refresh, RFC 5861 §3), §2.6 negative ttl,
+ * §2.8 detail naming why stale was allowed.
+ */
+export function staleHitStatus(ttlSeconds: number, detail: 'stale-while-revalidate'): string {
+  return `${CACHE_NAME}; hit; fwd=stale; ttl=${ttlSeconds}; detail=${detail}`;
+}
+
+/**
+ * The stored response served after going forward: revalidated by a 304 (§2.3 fwd-status=304)
+ * or kept because the origin failed (RFC 5861 §4; fwd-status when the origin answered 5xx).
+ */
+export function storedAfterForwardStatus(reason: ForwardReason, fwdStatus: number | undefined, ttlSeconds: number, detail?: 'stale-if-error'): string {
+  let v = `${CACHE_NAME}; fwd=${reason}`;
+  if (fwdStatus !== undefined) v += `; fwd-status=${fwdStatus}`;
+  v += `; ttl=${ttlSeconds}`;
+  if (detail !== undefined) v += `; detail=${detail}`;
+  return v;
+}

@@ -20,8 +20,8 @@ export const routeCacheSchema = z
   .strictObject({
     enabled: z.boolean().default(false).describe('Serve and store responses of this route from the shared cache (RFC 9111).'),
     maxObjectBytes: size().default(8 * 1024 * 1024).describe('Largest response body stored; larger responses are passed through and not stored.'),
-    staleWhileRevalidate: duration().default(0).describe('stale-while-revalidate used when the response does not say (RFC 5861 §3). Accepted but not applied yet: stale responses are always revalidated.'),
-    staleIfError: duration().default(0).describe('stale-if-error used when the response does not say (RFC 5861 §4). Accepted but not applied yet.'),
+    staleWhileRevalidate: duration().default(0).describe('stale-while-revalidate used when the response does not say (RFC 5861 §3): for this long after it turns stale, a stored response is served at once while one background request refreshes it. Not for responses with no-cache or must-revalidate.'),
+    staleIfError: duration().default(0).describe('stale-if-error used when the response does not say (RFC 5861 §4): for this long after it turns stale, a stored response is served when the origin fails (connection error, timeout, 500/502/503/504 after retries). Not for responses with no-cache or must-revalidate unless they carry the directive.'),
     key: cacheKeySchema.prefault({}).describe('What identifies a stored response besides method, scheme, host and path.'),
   })
   .describe('Shared HTTP cache for GET and HEAD (RFC 9111). Sends Cache-Status (RFC 9211) on every response of the route.');

@@ -57,6 +57,27 @@ export class MemoryStore implements CacheStore {
     return true;
   }
 
+  purge(match: (key: string, response: CachedResponse) => boolean): number {
+    let removed = 0;
+    for (const [key, bucket] of [...this.buckets]) {
+      const kept = bucket.variants.filter((r) => !match(key, r));
+      const gone = bucket.variants.length - kept.length;
+      if (gone === 0) continue;
+      removed += gone;
+      if (kept.length === 0) {
+        this.delete(key);
+        continue;
+      }
+      let bytes = 0;
+      for (const r of kept) bytes += r.size;
+      this.bytes -= bucket.bytes - bytes;
+      this.count -= gone;
+      bucket.variants = kept;
+      bucket.bytes = bytes;
+    }
+    return removed;
+  }
+
   /** Evicts least recently used keys until the budget holds; `keep` goes last (it was just stored). */
   private evict(keep: string): void {
     for (const [key, bucket] of this.buckets) {

@@ -7,27 +7,53 @@
 import { parseCacheControl } from './cache-control.js';
 import { forwardStatus, type ForwardReason } from './cache-status.js';
 import type { Collapser } from './collapser.js';
-import { freshnessLifetime, initialAge, type FreshnessInput } from './freshness.js';
+import { freshnessLifetime } from './freshness.js';
 import { notStorableReason } from './storability.js';
-import { responseSize, serializeStoredHead, type CachedResponse, type CacheStore } from './store.js';
+import type { CachedResponse, CacheStore } from './store.js';
+import { buildStored, readResponseFields, type ResponseFields } from './stored-response.js';
+import { takeTags } from './tags.js';
 import { variantId, varyNames, varyValues, type HeaderReader } from './vary.js';
 
-/** Called by the upstream phase; a tee never changes what the client gets (except Cache-Status). */
+/**
+ * Called by the upstream phase; a tee never changes what the client gets, except Cache-Status,
+ * the purge tag fields it removes (tags.ts), and — through the optional members, for a
+ * revalidation or stale-if-error — answering from the store instead.
+ */
 export interface ResponseTee {
-  /** The response head about to be sent (after hop-by-hop removal); returns the Cache-Status value. */
-  onHead(status: number, headers: readonly string[], contentLength: number): string;
+  /**
+   * The response head about to be sent (after hop-by-hop removal); returns the Cache-Status
+   * value. Removes Cache-Tag / Surrogate-Key lines from `headers` (in place).
+   */
+  onHead(status: number, headers: string[], contentLength: number): string;
   /** A body chunk (the buffer may be reused afterwards: copy what is kept). */
   onData(chunk: Buffer): void;
   /** The whole response was received. */
   onEnd(): void;
   /** The response will not complete (upstream error, client gone, retried status). */
   onAbort(): void;
+  /** Rewrites the upstream request headers (a revalidation sends validators: RFC 9111 §4.3.1). */
+  upstreamHeaders?(headers: string[]): string[];
+  /**
+   * Asked right after onHead: true when the client is answered from the store instead of this
+   * response (a 304 to a revalidation, §4.3.4; a 5xx within stale-if-error, RFC 5861 §4). The
+   * upstream phase then reads the response to its end without sending it and calls answer().
+   */
+  replaced?(): boolean;
+  /** Answers the client from the store (after replaced() said true). */
+  answer?(): void;
+  /**
+   * The upstream failed before anything was sent to the client, with an error whose status is
+   * `status`; true when the tee answered the client from the store (RFC 5861 §4). When false
+   * the upstream phase fails the request as usual (and calls onAbort).
+   */
+  rescue?(status: number): boolean;
 }
 
 /** Labels a forwarded response that is neither stored nor invalidating. */
 export class PassThrough implements ResponseTee {
   constructor(private readonly status: string) {}
-  onHead(): string {
+  onHead(_status: number, headers: string[]): string {
+    takeTags(headers);
     return this.status;
   }
   onData(): void {}
@@ -50,23 +76,18 @@ export interface FillOptions {
   reason: ForwardReason;
   maxObjectBytes: number;
   keyHeaders: readonly string[];
+  /** The route serves stale responses by default (staleWhileRevalidate / staleIfError > 0). */
+  servesStale?: boolean;
   onStored?: (bytes: number) => void;
 }
-
-/**
- * Headers never stored: Age is recomputed on every hit (§4.2.3, §5.1); X-Request-Id names the
- * request that filled the entry, and every hit carries its own.
- */
-const NOT_STORED = new Set(['age', 'x-request-id']);
 
 export class CacheFill implements ResponseTee {
   private readonly requestTime = Date.now();
   private storing = false;
   private done = false;
-  private headers: string[] = [];
   private status = 0;
-  private fresh: FreshnessInput | null = null;
-  private etag: string | undefined;
+  private fields: ResponseFields | null = null;
+  private tags: readonly string[] = [];
   private names: string[] | null = null;
   /** Body: one buffer when the length is known, else the chunks. */
   private body: Buffer | null = null;
@@ -79,52 +100,33 @@ export class CacheFill implements ResponseTee {
     private readonly o: FillOptions,
   ) {}
 
-  onHead(status: number, headers: readonly string[], contentLength: number): string {
-    let cacheControl: string | undefined;
-    let date: string | undefined;
-    let expires: string | undefined;
-    let lastModified: string | undefined;
-    let age: string | undefined;
-    let vary: string | undefined;
-    let setCookie = false;
-    const kept: string[] = [];
-    for (let i = 0; i < headers.length; i += 2) {
-      const name = headers[i]!;
-      const value = headers[i + 1]!;
-      const lower = name.toLowerCase();
-      switch (lower) {
-        case 'cache-control': cacheControl = cacheControl === undefined ? value : `${cacheControl}, ${value}`; break;
-        case 'date': date = value; break;
-        case 'expires': expires = value; break;
-        case 'last-modified': lastModified = value; break;
-        case 'age': age = value; break;
-        case 'vary': vary = vary === undefined ? value : `${vary}, ${value}`; break;
-        case 'set-cookie': setCookie = true; break;
-        case 'etag': this.etag = value; break;
-        default: break;
-      }
-      if (!NOT_STORED.has(lower)) kept.push(name, value);
-    }
-    const fresh: FreshnessInput = { status, cc: parseCacheControl(cacheControl), date, expires, lastModified, age };
+  onHead(status: number, headers: string[], contentLength: number): string {
+    const tags = takeTags(headers);
+    const fields = readResponseFields(status, headers);
+    const fresh = fields.fresh;
     const req = this.req;
     const reason = notStorableReason({
       ...fresh,
       method: req.method,
       reqCc: parseCacheControl(req.header('cache-control')),
       authorized: req.header('authorization') !== undefined,
-      vary,
-      setCookie,
+      vary: fields.vary,
+      setCookie: fields.setCookie,
     });
     const fits = contentLength < 0 || contentLength <= this.o.maxObjectBytes;
-    // Without revalidation, a response that is stale on arrival (no-cache, max-age=0) cannot be reused.
-    const lifetime = reason === undefined && !fresh.cc.noCache ? freshnessLifetime(fresh, Date.now()) : 0;
-    if (reason === undefined && fits && lifetime > 0) {
+    // A response stale on arrival (no-cache, max-age=0) is worth storing only with a validator
+    // to revalidate it with on every use (§4.3.1), or to be served stale (RFC 5861).
+    const cc = fresh.cc;
+    const lifetime = reason === undefined && !cc.noCache ? freshnessLifetime(fresh, Date.now()) : 0;
+    const validator = fields.etag !== undefined || fresh.lastModified !== undefined;
+    const servableStale = !cc.noCache && (cc.staleWhileRevalidate > 0 || cc.staleIfError > 0 || this.o.servesStale === true);
+    if (reason === undefined && fits && (lifetime > 0 || validator || servableStale)) {
       this.storing = true;
       this.status = status;
-      this.headers = kept;
-      this.fresh = fresh;
+      this.fields = fields;
+      this.tags = tags;
       this.expected = contentLength;
-      this.names = varyNames(vary, this.o.keyHeaders);
+      this.names = varyNames(fields.vary, this.o.keyHeaders);
       if (contentLength >= 0) this.body = Buffer.allocUnsafe(contentLength);
       else this.chunks = [];
     } else {
@@ -161,30 +163,20 @@ export class CacheFill implements ResponseTee {
   }
 
   private store(): void {
-    const responseTime = Date.now();
-    const fresh = this.fresh!;
     const body = this.body ?? Buffer.concat(this.chunks!);
     const names = this.names;
     const values = varyValues(names, (n) => this.req.header(n));
-    const id = variantId(names, values);
-    const response: CachedResponse = {
+    const response: CachedResponse = buildStored({
       status: this.status,
-      headers: this.headers,
-      head: serializeStoredHead(this.status, this.headers, body.length),
+      fields: this.fields!,
       body,
       varyNames: names,
       varyValues: values,
-      variantId: id,
-      initialAge: initialAge(fresh, this.requestTime, responseTime),
-      responseTime,
-      lifetime: freshnessLifetime(fresh, responseTime) * 1000,
-      // §5.2.2.2 must-revalidate; §5.2.2.8 proxy-revalidate applies to shared caches.
-      mustRevalidate: fresh.cc.mustRevalidate || fresh.cc.proxyRevalidate,
-      noCache: fresh.cc.noCache,
-      etag: this.etag,
-      lastModified: fresh.lastModified,
-      size: responseSize(this.headers, body, id),
-    };
+      variantId: variantId(names, values),
+      tags: this.tags,
+      requestTime: this.requestTime,
+      responseTime: Date.now(),
+    });
     if (this.o.store.put(this.o.key, response)) this.o.onStored?.(response.size);
   }
 
@@ -206,7 +198,8 @@ export class Invalidator implements ResponseTee {
     private readonly status: string,
   ) {}
 
-  onHead(status: number, headers: readonly string[]): string {
+  onHead(status: number, headers: string[]): string {
+    takeTags(headers);
     if (status >= 200 && status < 400) {
       const locations: string[] = [];
       for (let i = 0; i < headers.length; i += 2) {

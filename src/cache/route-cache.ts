@@ -4,12 +4,15 @@
  * shared by every route (SharedCache); options are per route.
  */
 import { NO_DIRECTIVES, parseCacheControl, type CacheControl } from './cache-control.js';
-import { FWD_BYPASS_REQUEST, FWD_METHOD, forwardStatus, hitStatus, type ForwardReason } from './cache-status.js';
+import { FWD_BYPASS_REQUEST, FWD_METHOD, forwardStatus, hitStatus, staleHitStatus, type ForwardReason } from './cache-status.js';
 import { cacheKey, compileIgnoredParams } from './cache-key.js';
 import { Collapser } from './collapser.js';
 import type { RouteCacheConfig } from './config.js';
 import { currentAge } from './freshness.js';
 import { MemoryStore } from './memory-store.js';
+import { storedHit, type ServeStored, type StoredHit } from './hit.js';
+import { purgePrefix, purgeTag, purgeUrl } from './purge.js';
+import { Refresh } from './refresh.js';
 import { CacheFill, Invalidator, PassThrough, type ResponseTee } from './response-tee.js';
 import type { CachedResponse, CacheStore } from './store.js';
 import { varyMatches, type HeaderReader } from './vary.js';
@@ -23,19 +26,44 @@ export interface CacheRequest {
   header(name: string): string | undefined;
 }
 
-/** Counters for metrics. */
+/** Counters for metrics (runtime.cache.stats). */
 export interface CacheStats {
+  /** Answers from the store, fresh or stale. */
   hits: number;
+  /** Requests that went forward for a GET/HEAD (uri-miss, vary-miss, stale, request). */
   misses: number;
+  /** Stale responses served (stale-while-revalidate, stale-if-error: RFC 5861). */
+  stale: number;
+  /** Stored responses freshened by a 304 (RFC 9111 §4.3.4). */
+  revalidated: number;
+  /** Responses stored, and their bytes (cumulative). */
   stores: number;
   storedBytes: number;
+  /** Responses removed by the admin API's purge. */
+  purged: number;
+  /** Bytes and responses in the store now. */
+  readonly bytes: number;
+  readonly entries: number;
 }
 
 /** The store, the collapser and the counters, built once per runtime from the top-level `cache`. */
 export class SharedCache {
   readonly collapser = new Collapser();
-  readonly stats: CacheStats = { hits: 0, misses: 0, stores: 0, storedBytes: 0 };
-  constructor(readonly store: CacheStore) {}
+  readonly stats: CacheStats;
+  constructor(readonly store: CacheStore) {
+    this.stats = {
+      hits: 0, misses: 0, stale: 0, revalidated: 0, stores: 0, storedBytes: 0, purged: 0,
+      get bytes() { return store.bytes; },
+      get entries() { return store.count; },
+    };
+  }
+
+  /** Purges every variant of one URL, the URLs under a prefix, or the responses tagged `tag`; returns how many. */
+  purge(what: { url: string } | { prefix: string } | { tag: string }): number {
+    const n = 'url' in what ? purgeUrl(this.store, what.url) : 'prefix' in what ? purgePrefix(this.store, what.prefix) : purgeTag(this.store, what.tag);
+    this.stats.purged += n;
+    return n;
+  }
 }
 
 export function createSharedCache(maxBytes: number): SharedCache {
@@ -43,8 +71,11 @@ export function createSharedCache(maxBytes: number): SharedCache {
 }
 
 export type CacheLookup =
-  /** Answer from the store: `notModified` when the client's own validators match (§4.3.2). */
-  | { kind: 'hit'; response: CachedResponse; age: number; cacheStatus: string; notModified: boolean }
+  /**
+   * Answer from the store (hit.ts: 200, the client's own 304 §4.3.2, or 206). `refresh`: a
+   * stale-while-revalidate hit whose background refresh the pipeline starts after answering.
+   */
+  | { kind: 'hit'; hit: StoredHit; refresh: ResponseTee | null }
   /** Go upstream, telling `tee` about the response. */
   | { kind: 'forward'; tee: ResponseTee }
   /** Another request is fetching this key: wait for it (Collapser.wait), then look again. */
@@ -73,7 +104,7 @@ export class RouteCache {
    * §4: how to answer `req`. `collapse` is false for a request that already waited once (it
    * must not wait again). `now` in ms.
    */
-  lookup(req: CacheRequest, scheme: string, now: number, collapse: boolean): CacheLookup {
+  lookup(req: CacheRequest, scheme: string, now: number, collapse: boolean, serve: ServeStored | null = null): CacheLookup {
     const method = req.method;
     if (method !== 'GET' && method !== 'HEAD') {
       if (SAFE.has(method)) return { kind: 'forward', tee: PASS_METHOD };
@@ -90,6 +121,7 @@ export class RouteCache {
     const variants = shared.store.get(key);
     const header: HeaderReader = (n) => req.header(n);
     let reason: ForwardReason = 'uri-miss';
+    let stale: CachedResponse | null = null;
     if (variants !== undefined) {
       reason = 'vary-miss';
       for (const r of variants) {
@@ -100,9 +132,18 @@ export class RouteCache {
         // §5.2.1.4 request no-cache: the stored response must not be used without validation.
         if (!reqCc.noCache && isUsable(r, age, reqCc)) {
           shared.stats.hits++;
-          return { kind: 'hit', response: r, age: Math.floor(age / 1000), cacheStatus: hitStatus(ttl, !collapse), notModified: notModified(r, header) };
+          return { kind: 'hit', hit: storedHit(req, r, now, hitStatus(ttl, !collapse)), refresh: null };
+        }
+        // RFC 5861 §3: stale within stale-while-revalidate: answer now, refresh once in the background.
+        const swr = this.staleWhileRevalidate(r);
+        if (swr > 0 && age >= r.lifetime && age - r.lifetime <= swr && !reqCc.noCache && reqCc.maxAge < 0 && reqCc.minFresh < 0) {
+          shared.stats.hits++;
+          shared.stats.stale++;
+          const refresh = shared.collapser.isPending(key) ? null : this.refresh(req, key, r, 'stale', null, true);
+          return { kind: 'hit', hit: storedHit(req, r, now, staleHitStatus(ttl, 'stale-while-revalidate')), refresh };
         }
         reason = reqCc.noCache || r.lifetime > age ? 'request' : 'stale';
+        stale = r;
         break;
       }
     }
@@ -113,21 +154,62 @@ export class RouteCache {
     const collapsible = collapse && !reqCc.noCache && req.header('range') === undefined && !isConditional(header);
     if (collapsible && shared.collapser.isPending(key)) return { kind: 'wait', key };
     if (method === 'HEAD') return { kind: 'forward', tee: new PassThrough(forwardStatus(reason, false)) };
+    // §4.3: a stale (or not-to-be-used-unvalidated) stored response is revalidated.
+    if (stale !== null) return { kind: 'forward', tee: this.refresh(req, key, stale, reason, serve, collapsible) };
     if (collapsible) shared.collapser.begin(key);
-    const tee = new CacheFill(req, {
+    return { kind: 'forward', tee: this.fill(req, key, reason, collapsible) };
+  }
+
+  private fill(req: CacheRequest, key: string, reason: ForwardReason, leader: boolean): CacheFill {
+    const shared = this.shared;
+    return new CacheFill(req, {
       store: shared.store,
       collapser: shared.collapser,
       key,
-      leader: collapsible,
+      leader,
       reason,
       maxObjectBytes: this.options.maxObjectBytes,
       keyHeaders: this.keyHeaders,
+      servesStale: this.options.staleWhileRevalidate > 0 || this.options.staleIfError > 0,
       onStored: (bytes) => {
         shared.stats.stores++;
         shared.stats.storedBytes += bytes;
       },
     });
-    return { kind: 'forward', tee };
+  }
+
+  /** A revalidation of `stale` (§4.3), answering through `serve`, or a background one (serve null). */
+  private refresh(req: CacheRequest, key: string, stale: CachedResponse, reason: ForwardReason, serve: ServeStored | null, leader: boolean): Refresh {
+    const stats = this.shared.stats;
+    if (leader) this.shared.collapser.begin(key);
+    return new Refresh(req, this.fill(req, key, reason, leader), {
+      store: this.shared.store,
+      key,
+      stale,
+      reason,
+      staleIfError: this.staleIfError(stale),
+      serve,
+      onRevalidated: () => stats.revalidated++,
+      onStaleServed: () => stats.stale++,
+    });
+  }
+
+  /**
+   * RFC 5861 §3 window in ms: the response's directive, else the route's default. Never for a
+   * response that must not be served stale (no-cache §5.2.2.4, must-revalidate §5.2.2.2).
+   */
+  private staleWhileRevalidate(r: CachedResponse): number {
+    if (r.noCache || r.mustRevalidate) return -1;
+    return r.staleWhileRevalidate >= 0 ? r.staleWhileRevalidate : this.options.staleWhileRevalidate;
+  }
+
+  /**
+   * RFC 5861 §4 window in ms: the response's directive (the origin's explicit permission), else
+   * the route's default unless the response forbids serving it stale (§5.2.2.2, §5.2.2.4).
+   */
+  private staleIfError(r: CachedResponse): number {
+    if (r.staleIfError >= 0) return r.staleIfError;
+    return r.noCache || r.mustRevalidate ? 0 : this.options.staleIfError;
   }
 
   /** Waits for the fetch of `key` started by another request; returns a function that stops waiting. */
@@ -171,28 +253,4 @@ export function isUsable(r: CachedResponse, ageMs: number, reqCc: Readonly<Cache
 
 function isConditional(header: HeaderReader): boolean {
   return header('if-none-match') !== undefined || header('if-modified-since') !== undefined;
-}
-
-/**
- * §4.3.2: a client's conditional GET/HEAD answered from a stored response. If-None-Match
- * (weak comparison, RFC 9110 §13.1.2) takes precedence over If-Modified-Since (§13.1.3).
- */
-function notModified(r: CachedResponse, header: HeaderReader): boolean {
-  if (r.status !== 200) return false;
-  const inm = header('if-none-match');
-  if (inm !== undefined) {
-    if (r.etag === undefined) return false;
-    if (inm.trim() === '*') return true;
-    const tag = opaque(r.etag);
-    return inm.split(',').some((t) => opaque(t.trim()) === tag);
-  }
-  const ims = header('if-modified-since');
-  if (ims === undefined || r.lastModified === undefined) return false;
-  const since = Date.parse(ims);
-  const modified = Date.parse(r.lastModified);
-  return !Number.isNaN(since) && !Number.isNaN(modified) && modified <= since;
-}
-
-function opaque(etag: string): string {
-  return etag.startsWith('W/') ? etag.slice(2) : etag;
 }

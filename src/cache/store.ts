@@ -32,6 +32,14 @@ export interface CachedResponse {
   /** Validators, for conditional requests (RFC 9110 §13). */
   readonly etag: string | undefined;
   readonly lastModified: string | undefined;
+  /**
+   * RFC 5861 §3 stale-while-revalidate and §4 stale-if-error given by the response, ms; -1 when
+   * the response does not say (the route's defaults apply).
+   */
+  readonly staleWhileRevalidate: number;
+  readonly staleIfError: number;
+  /** Purge tags from Cache-Tag / Surrogate-Key (never sent to clients: tags.ts). */
+  readonly tags: readonly string[];
   /** Bytes charged to the store's budget. */
   readonly size: number;
 }
@@ -44,6 +52,11 @@ export interface CacheStore {
   put(key: string, response: CachedResponse): boolean;
   /** Removes every variant of `key` (RFC 9111 §4.4); true if something was removed. */
   delete(key: string): boolean;
+  /**
+   * Removes every stored response `match` accepts (purge by prefix or tag); returns how many.
+   * Walks the whole store: for the admin API, not the request path.
+   */
+  purge(match: (key: string, response: CachedResponse) => boolean): number;
   /** Bytes in use and the budget. */
   readonly bytes: number;
   readonly maxBytes: number;

@@ -381,6 +381,7 @@ function collectSections(): { sections: Section[]; missing: string[] } {
  */
 export const EXAMPLE_CONFIG = `# barbican.yaml: every key, with example values.
 server:
+  workers: 1                    # or "auto" (one per core); >1 runs a supervisor + workers
   trustedProxies: [10.0.0.0/8, "2001:db8::/32"]
   hideResponseHeaders: [server, x-powered-by, x-aspnet-version, x-aspnetmvc-version]
   limits:

@@ -7,7 +7,7 @@
  * Series survive reloads: they are keyed by route name, upstream name and target identity,
  * not by runtime objects, so counters never go back to zero while the process lives.
  */
-import { collectDefaultMetrics, Registry } from 'prom-client';
+import { AggregatorRegistry, collectDefaultMetrics, Registry } from 'prom-client';
 import type { TargetState } from '../balancer/index.js';
 import { CollectedMetric, histogramSamples, type Sample } from './collected-metric.js';
 import { HistogramCell } from './histogram-cell.js';
@@ -70,6 +70,30 @@ export interface MetricSources {
   targets(): Iterable<readonly [upstream: string, state: TargetState]>;
 }
 
+/**
+ * One metric family as it crosses the workers' IPC channel (the JSON of prom-client's
+ * getMetricsAsJSON(), which AggregatorRegistry.aggregate() merges by each family's aggregator).
+ */
+export interface MetricFamilySnapshot {
+  name: string;
+  help: string;
+  type: string;
+  aggregator: string;
+  values: { value: number; labels: Record<string, string | number>; metricName?: string }[];
+}
+
+/**
+ * Families whose cross-worker merge is not a sum: every worker probes the same targets, so a
+ * target is up when any worker may send to it.
+ */
+const CLUSTER_AGGREGATORS: ReadonlyMap<string, string> = new Map([['barbican_upstream_target_up', 'max']]);
+
+/** Merges the registries of every worker into one exposition text. */
+export async function aggregateExposition(workers: readonly MetricFamilySnapshot[][]): Promise<string> {
+  const adjusted = workers.map((families) => families.map((f) => ({ ...f, aggregator: CLUSTER_AGGREGATORS.get(f.name) ?? f.aggregator })));
+  return AggregatorRegistry.aggregate(adjusted).metrics();
+}
+
 export class ProxyMetrics {
   readonly registry = new Registry();
   /** Requests being handled now (set by the pipeline entry and log()). */
@@ -78,6 +102,8 @@ export class ProxyMetrics {
   private readonly targets = new Map<string, TargetSeries>();
   private readonly retries = new Map<string, number>();
   private readonly reloads = { success: 0, failure: 0 };
+  /** Set in the worker that serves /metrics: gathers every worker's registry (workers/worker.ts). */
+  private clusterGather: (() => Promise<MetricFamilySnapshot[][]>) | undefined;
   private sources: MetricSources | undefined;
 
   constructor() {
@@ -125,6 +151,40 @@ export class ProxyMetrics {
       { labels: { result: 'failure' }, value: this.reloads.failure },
     ]);
     collectDefaultMetrics({ register: this.registry, prefix: 'barbican_' });
+  }
+
+  /**
+   * Worker mode: a family counting the requests this process ended, labelled with its worker
+   * slot and pid (computed at scrape time from the per-route counters, nothing on the hot path).
+   */
+  identifyWorker(slot: number, pid: number): void {
+    new CollectedMetric('barbican_worker_requests_total', 'Requests ended, by worker slot and process id (workers > 1).', 'counter', () => {
+      let total = 0;
+      for (const series of this.routes.values()) for (const v of series.requests) total += v;
+      return [{ labels: { worker: String(slot), pid: String(pid) }, value: total }];
+    }).registerIn(this.registry);
+  }
+
+  /** Worker mode: /metrics answers with the merge of what `gather` returns. */
+  aggregateWith(gather: () => Promise<MetricFamilySnapshot[][]>): void {
+    this.clusterGather = gather;
+  }
+
+  /** This process's registry, as sent to the worker that serves /metrics. */
+  async snapshot(): Promise<MetricFamilySnapshot[]> {
+    const families = await this.registry.getMetricsAsJSON();
+    return families.map((f) => ({
+      name: f.name,
+      help: f.help,
+      type: String(f.type),
+      aggregator: f.aggregator,
+      values: f.values.map((v) => {
+        const labels: Record<string, string | number> = {};
+        for (const [k, l] of Object.entries(v.labels)) if (l !== undefined) labels[k] = l;
+        const metricName = (v as { metricName?: string }).metricName;
+        return metricName === undefined ? { value: v.value, labels } : { value: v.value, labels, metricName };
+      }),
+    }));
   }
 
   /** Connects the scrape to the running instance. */
@@ -189,6 +249,7 @@ export class ProxyMetrics {
 
   /** The exposition text (Prometheus text format 0.0.4). */
   exposition(): Promise<string> {
+    if (this.clusterGather !== undefined) return this.clusterGather().then(aggregateExposition);
     return this.registry.metrics();
   }
 
@@ -214,5 +275,5 @@ export class ProxyMetrics {
   }
 }
 
-/** The process's metrics (one Registry per process; workers would aggregate theirs). */
+/** The process's metrics (one Registry per process; with workers, merged at scrape time). */
 export const sharedMetrics = new ProxyMetrics();

@@ -62,6 +62,8 @@ class ForwardExchange implements UpstreamExchange, ClientGoneListener {
   private tryStart = 0;
   /** The current try's response is being discarded (its status is retried). */
   private discarding = false;
+  /** The current try's response is being discarded because the cache answers instead (see ResponseTee.replaced). */
+  private replaced = false;
   private retryTimer: NodeJS.Timeout | null = null;
   private gone = false;
 
@@ -96,8 +98,7 @@ class ForwardExchange implements UpstreamExchange, ClientGoneListener {
     const now = Date.now();
     const index = this.upstream.selector.select(s, now, NONE_TRIED);
     if (index === -1) {
-      this.abandonTee();
-      return fail(s, new ProxyError('UPSTREAM_UNAVAILABLE', `no available target in upstream ${this.upstream.name}`, { retryAfter: this.upstream.retryAfter(now) }));
+      return this.failUpstream(new ProxyError('UPSTREAM_UNAVAILABLE', `no available target in upstream ${this.upstream.name}`, { retryAfter: this.upstream.retryAfter(now) }));
     }
     this.send(index);
   }
@@ -125,6 +126,8 @@ class ForwardExchange implements UpstreamExchange, ClientGoneListener {
       clientHost: s.host,
       requestId: s.requestId,
     });
+    // A revalidation sends the stored response's validators (RFC 9111 §4.3.1).
+    if (this.tee?.upstreamHeaders !== undefined) headers = this.tee.upstreamHeaders(headers);
     for (const f of route.filters) if (f.onUpstreamRequest) headers = f.onUpstreamRequest(s, headers);
 
     this.call = target.pool.request(
@@ -169,7 +172,18 @@ class ForwardExchange implements UpstreamExchange, ClientGoneListener {
     const s = this.s;
     let headers = forwardResponseHeaders(rawHeaders, s.runtime.hiddenResponseHeaders);
     // The cache sees the origin's headers before per-client ones (sticky cookie, filters).
-    if (this.tee !== null) headers.push('Cache-Status', this.tee.onHead(status, headers, this.isHead ? -1 : contentLength));
+    const tee = this.tee;
+    if (tee !== null) {
+      const cacheStatus = tee.onHead(status, headers, this.isHead ? -1 : contentLength);
+      if (tee.replaced?.() === true) {
+        // The client is answered from the store (a 304 to a revalidation, stale-if-error):
+        // read this response to its end without sending it.
+        this.discarding = true;
+        this.replaced = true;
+        return;
+      }
+      headers.push('Cache-Status', cacheStatus);
+    }
     const sticky = upstream.selector.sticky;
     if (sticky !== undefined && !sticky.names(s.header('cookie'), this.targetIndex)) {
       headers.push('Set-Cookie', sticky.setCookie(this.targetIndex, s.req.scheme === 'https'));
@@ -203,6 +217,7 @@ class ForwardExchange implements UpstreamExchange, ClientGoneListener {
   onResponseEnd(): void {
     this.endTry();
     if (this.discarding) {
+      if (this.replaced) return this.answerFromStore();
       this.retry();
       return;
     }
@@ -219,6 +234,7 @@ class ForwardExchange implements UpstreamExchange, ClientGoneListener {
     }
     // A retried status whose body then failed: the retry was decided already.
     if (this.discarding) {
+      if (this.replaced) return this.answerFromStore();
       this.retry();
       return;
     }
@@ -231,8 +247,25 @@ class ForwardExchange implements UpstreamExchange, ClientGoneListener {
       this.retry();
       return;
     }
+    this.failUpstream(err);
+  }
+
+  /** Fails the request, unless the cache answers from the store instead (stale-if-error, RFC 5861 §4). */
+  private failUpstream(err: ProxyError): void {
+    const tee = this.tee;
+    if (tee?.rescue !== undefined && !this.res.headersSent && tee.rescue(err.status)) {
+      this.tee = null;
+      return;
+    }
     this.abandonTee();
     fail(this.s, err);
+  }
+
+  /** The response was replaced by a stored one (the tee said so at its head): answer from the store. */
+  private answerFromStore(): void {
+    const tee = this.tee!;
+    this.tee = null;
+    tee.answer!();
   }
 
   /** The response will not be complete: nothing partial is stored, waiters are released. */
@@ -272,8 +305,7 @@ class ForwardExchange implements UpstreamExchange, ClientGoneListener {
       // The target chosen before the backoff may have gone out meanwhile.
       if (!this.upstream.targets[index]!.state.isAvailable(now)) index = this.upstream.selector.select(this.s, now, this.tried);
       if (index === -1) {
-        this.abandonTee();
-        fail(this.s, new ProxyError('UPSTREAM_UNAVAILABLE', `no other available target in upstream ${this.upstream.name} after ${this.tries} tries`, { retryAfter: this.upstream.retryAfter(now) }));
+        this.failUpstream(new ProxyError('UPSTREAM_UNAVAILABLE', `no other available target in upstream ${this.upstream.name} after ${this.tries} tries`, { retryAfter: this.upstream.retryAfter(now) }));
         return;
       }
       this.s.retries++;

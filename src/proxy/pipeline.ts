@@ -6,10 +6,13 @@
  *   response head (hop-by-hop, hidden headers, filters) → stream body → end
  *   any error → sendError (if no header was sent yet, else cut the connection) → log, once.
  */
+import { Socket } from 'node:net';
+import { contentRange, type ResponseTee, type StoredHit } from '../cache/index.js';
 import { ProxyError, toProxyError } from '../errors/index.js';
+import { sharedMetrics } from '../observability/metrics.js';
 import { requestIdFrom } from '../observability/request-id.js';
 import type { RequestHandler } from '../server/http1-connection.js';
-import type { ClientGoneListener } from '../server/response-writer.js';
+import { ResponseWriter, type ClientGoneListener } from '../server/response-writer.js';
 import { httpDate } from '../server/http-date.js';
 import { clientAddress } from '../upstream/trusted-proxies.js';
 import { fail, log } from './exit.js';
@@ -90,25 +93,16 @@ function afterFilters(s: Session, route: CompiledRoute): ProxyError | void {
 /**
  * The cache phase (RFC 9111 §4), after access control and before target selection: a usable
  * stored response is answered here; anything else goes upstream with the cache's listener,
- * or waits for a fetch of the same key already in flight (request collapsing).
+ * or waits for a fetch of the same key already in flight (request collapsing). A stale hit
+ * within stale-while-revalidate (RFC 5861 §3) is answered, then refreshed in the background.
  */
 function cached(s: Session, route: CompiledRoute, upstream: CompiledUpstream, collapse: boolean): void {
-  const result = route.cache!.lookup(s, s.req.scheme, Date.now(), collapse);
+  const result = route.cache!.lookup(s, s.req.scheme, Date.now(), collapse, (hit) => serveStored(s, route, hit));
   switch (result.kind) {
-    case 'hit': {
-      const r = result.response;
-      const age = String(result.age);
-      if (!result.notModified && route.storedHits) {
-        // Only Age, Cache-Status and the filters' per-response lines are made per hit; the
-        // stored lines go out as they were serialized when stored.
-        s.res.sendStored(r.status, applyResponseFilters(s, ['Age', age, 'Cache-Status', result.cacheStatus]), r.head, r.body);
-      } else {
-        // Header edits must see the stored lines too (or a 304 sends a subset of them).
-        const headers = ['Age', age, 'Cache-Status', result.cacheStatus, ...(result.notModified ? notModifiedHeaders(r.headers) : r.headers)];
-        s.res.send(result.notModified ? 304 : r.status, applyResponseFilters(s, headers), result.notModified ? EMPTY : r.body);
-      }
-      return log(s);
-    }
+    case 'hit':
+      serveStored(s, route, result.hit);
+      if (result.refresh !== null) refreshInBackground(s, route, upstream, result.refresh);
+      return;
     case 'forward':
       return forward(s, route, upstream, result.tee);
     case 'wait': {
@@ -119,6 +113,53 @@ function cached(s: Session, route: CompiledRoute, upstream: CompiledUpstream, co
     }
     case 'unsatisfiable':
       return fail(s, new ProxyError('CACHE_ONLY_IF_CACHED', 'only-if-cached and no usable stored response'));
+  }
+}
+
+/** Answers from a stored response: 200, the client's own 304 (RFC 9111 §4.3.2) or a 206 (RFC 9110 §14). */
+function serveStored(s: Session, route: CompiledRoute, hit: StoredHit): void {
+  const r = hit.response;
+  const age = String(hit.age);
+  if (hit.range !== null) {
+    // RFC 9110 §15.3.7: a 206 carries Content-Range and the stored fields; its own Content-Length.
+    const headers = ['Age', age, 'Cache-Status', hit.cacheStatus, ...r.headers, 'Content-Range', contentRange(hit.range, r.body.length)];
+    s.res.send(206, applyResponseFilters(s, headers), r.body.subarray(hit.range.start, hit.range.end + 1));
+  } else if (!hit.notModified && route.storedHits) {
+    // Only Age, Cache-Status and the filters' per-response lines are made per hit; the
+    // stored lines go out as they were serialized when stored.
+    s.res.sendStored(r.status, applyResponseFilters(s, ['Age', age, 'Cache-Status', hit.cacheStatus]), r.head, r.body);
+  } else {
+    // Header edits must see the stored lines too (or a 304 sends a subset of them).
+    const headers = ['Age', age, 'Cache-Status', hit.cacheStatus, ...(hit.notModified ? notModifiedHeaders(r.headers) : r.headers)];
+    s.res.send(hit.notModified ? 304 : r.status, applyResponseFilters(s, headers), hit.notModified ? EMPTY : r.body);
+  }
+  log(s);
+}
+
+/**
+ * RFC 5861 §3: the refresh of a stale-while-revalidate hit, after the client has its answer:
+ * the same upstream phase, for a session of its own whose response goes nowhere (a writer on
+ * a closed socket). It counts as a request in flight and is logged like one.
+ */
+function refreshInBackground(client: Session, route: CompiledRoute, upstream: CompiledUpstream, tee: ResponseTee): void {
+  const socket = new Socket();
+  socket.destroy();
+  const sink = new ResponseWriter({ socket, isHead: false, http10: false, keepAlive: false, mayReuse: () => false, onClientGone: null, onFinish: () => {} });
+  const s = new Session(client.req, sink, client.runtime);
+  s.requestId = client.requestId;
+  s.host = client.host;
+  s.path = client.path;
+  s.query = client.query;
+  s.peerTrusted = client.peerTrusted;
+  s.clientIp = client.clientIp;
+  s.route = route;
+  s.runtime.inFlight++;
+  sharedMetrics.inFlight++;
+  try {
+    forward(s, route, upstream, tee);
+  } catch (err) {
+    tee.onAbort();
+    fail(s, toProxyError(err));
   }
 }
 

@@ -40,6 +40,10 @@ export const limitsSchema = z
 
 export const serverSchema = z
   .strictObject({
+    workers: z
+      .union([z.literal('auto'), z.number().int().min(1).max(1024)])
+      .default(1)
+      .describe('Worker processes. 1 runs one process (as before); N > 1 or "auto" (one per available core) runs a supervisor that forks the workers, shares the listeners between them, restarts a crashed worker with backoff and reloads them one at a time. Rate limits are shared out (each worker enforces rate/N and burst/N); ACME needs 1.'),
     trustedProxies: z.array(cidr).default([]).describe('Peers (IPs or CIDRs) whose X-Forwarded-For / X-Forwarded-Proto / X-Forwarded-Host are believed. From anyone else they are replaced.'),
     hideResponseHeaders: z
       .array(z.string().min(1))

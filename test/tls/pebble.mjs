@@ -72,7 +72,22 @@ function stop(proc) {
 }
 
 /** GET over HTTPS trusting the fixtures CA (Pebble's listeners use origin.pem). */
-function get(url) {
+/**
+ * GET over TLS trusting the test CA. Pebble logs "Listening on" for its ACME server before its
+ * management server is up, so a refused connection is tried again for a few seconds.
+ */
+async function get(url) {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await getOnce(url);
+    } catch (err) {
+      if (err.code !== 'ECONNREFUSED' || attempt >= 50) throw err;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+}
+
+function getOnce(url) {
   return new Promise((resolve, reject) => {
     https
       .get(url, { ca: ORIGIN_CA }, (res) => {

@@ -35,7 +35,12 @@ const TRUE = Buffer.from([0x01, 0x01, 0xff]);
 
 function integer(value: Buffer): Buffer {
   // Positive: a leading 0 when the high bit is set.
-  return tlv(0x02, value[0]! & 0x80 ? Buffer.concat([Buffer.from([0]), value]) : value);
+  // DER (X.690 §8.3.2): the shortest two's-complement form — no leading 0x00 unless the next
+  // byte has its high bit set (a random serial can start with 0x00: "illegal padding").
+  let start = 0;
+  while (start < value.length - 1 && value[start] === 0 && value[start + 1]! < 0x80) start++;
+  const minimal = start === 0 ? value : value.subarray(start);
+  return tlv(0x02, minimal[0]! & 0x80 ? Buffer.concat([Buffer.from([0]), minimal]) : minimal);
 }
 
 function oid(dotted: string): Buffer {

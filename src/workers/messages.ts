@@ -1,0 +1,53 @@
+/**
+ * The IPC between the supervisor and its workers (node:cluster's channel, JSON). Every message
+ * is one member of a tagged union, checked on arrival by its `type`, so neither side handles
+ * an unknown shape.
+ */
+import type { ReloadReport } from '../admin/host.js';
+import type { MetricFamilySnapshot } from '../observability/metrics.js';
+import type { BoundListener } from '../server/listeners.js';
+
+/** Sent by a worker. */
+export type WorkerMessage =
+  /** The instance is serving: its bound listeners (and the admin listener, worker 1 only). */
+  | { type: 'ready'; listeners: BoundListener[]; admin: { host: string; port: number } | null }
+  /** The instance could not start; the worker exits next. */
+  | { type: 'failed'; message: string }
+  /** Answer to `reload`. */
+  | { type: 'reloaded'; id: number; report: ReloadReport }
+  /** Answer to `collect-metrics`: this worker's registry. */
+  | { type: 'metrics'; id: number; families: MetricFamilySnapshot[] }
+  /** The admin listener (worker 1) asks for every worker's registry. */
+  | { type: 'cluster-metrics-request'; id: number }
+  /** The admin listener (worker 1) asks for a rolling reload of all workers. */
+  | { type: 'rolling-reload-request'; id: number; trigger: string };
+
+/** Sent by the supervisor. */
+export type SupervisorMessage =
+  | { type: 'reload'; id: number; trigger: string }
+  | { type: 'collect-metrics'; id: number }
+  | { type: 'cluster-metrics'; id: number; workers: MetricFamilySnapshot[][] }
+  | { type: 'rolling-reload-done'; id: number; report: ReloadReport }
+  | { type: 'shutdown' }
+  | { type: 'reopen-logs' };
+
+const WORKER_TYPES: ReadonlySet<string> = new Set(['ready', 'failed', 'reloaded', 'metrics', 'cluster-metrics-request', 'rolling-reload-request']);
+const SUPERVISOR_TYPES: ReadonlySet<string> = new Set(['reload', 'collect-metrics', 'cluster-metrics', 'rolling-reload-done', 'shutdown', 'reopen-logs']);
+
+function tagged(value: unknown, types: ReadonlySet<string>): boolean {
+  if (value === null || typeof value !== 'object') return false;
+  const type: unknown = (value as { type?: unknown }).type;
+  return typeof type === 'string' && types.has(type);
+}
+
+export function isWorkerMessage(value: unknown): value is WorkerMessage {
+  return tagged(value, WORKER_TYPES);
+}
+
+export function isSupervisorMessage(value: unknown): value is SupervisorMessage {
+  return tagged(value, SUPERVISOR_TYPES);
+}
+
+/** Environment variables a worker is started with. */
+export const WORKER_SLOT_ENV = 'BARBICAN_WORKER_SLOT';
+export const WORKER_COUNT_ENV = 'BARBICAN_WORKER_COUNT';
