@@ -58,7 +58,7 @@ describe('workers: 2', () => {
   let origin;
   let proxy;
   before(async () => {
-    origin = await startOrigin((req, res) => setTimeout(() => res.end('ok'), 2));
+    origin = await startOrigin((req, res) => setTimeout(() => res.end('ok'), req.url === '/hold' ? 300 : 2));
     proxy = await startProxy(simpleConfig(origin.url, {}, { server: { workers: 2, shutdownTimeout: '3s' }, admin: { address: '127.0.0.1:0' } }));
   });
   after(async () => {
@@ -123,11 +123,11 @@ describe('workers: 2', () => {
   });
 
   it('SIGTERM drains every worker and exits 0', async () => {
-    const slow = [];
-    // One request in flight while the signal arrives still completes.
-    const pending = fetch(`${proxy.url}/`, { headers: { connection: 'close' } }).then((r) => r.status);
-    slow.push(pending);
-    await sleep(1);
+    // One request in flight while the signal arrives still completes: the signal is sent once
+    // the origin has the request (the path makes the origin hold its answer for 300 ms).
+    const seen = origin.requests.length;
+    const pending = fetch(`${proxy.url}/hold`, { headers: { connection: 'close' } }).then((r) => r.status);
+    while (origin.requests.length === seen) await sleep(5);
     const code = await proxy.close('SIGTERM');
     assert.equal(code, 0);
     assert.equal(await pending, 200);
