@@ -58,6 +58,7 @@ export async function startInstance(config: Config, logger: Logger = createLogge
     *targets() {
       for (const upstream of holder.current.upstreams.values()) for (const t of upstream.targets) yield [upstream.name, t.state] as const;
     },
+    cache: () => holder.current.cache?.stats,
   });
   let admin: AdminServer | undefined;
   if (config.admin !== undefined && options.admin !== false) {

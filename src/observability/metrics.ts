@@ -8,6 +8,7 @@
  * not by runtime objects, so counters never go back to zero while the process lives.
  */
 import { AggregatorRegistry, collectDefaultMetrics, Registry } from 'prom-client';
+import type { CacheStats } from '../cache/index.js';
 import type { TargetState } from '../balancer/index.js';
 import { CollectedMetric, histogramSamples, type Sample } from './collected-metric.js';
 import { HistogramCell } from './histogram-cell.js';
@@ -68,6 +69,8 @@ export interface MetricSources {
   connections(): number;
   /** Every target of the current runtime, with its upstream's name. */
   targets(): Iterable<readonly [upstream: string, state: TargetState]>;
+  /** The current runtime's cache counters (undefined when no route caches). */
+  cache?(): CacheStats | undefined;
 }
 
 /**
@@ -146,6 +149,28 @@ export class ProxyMetrics {
       return out;
     });
     m('barbican_open_connections', 'Open client connections.', 'gauge', () => [{ labels: {}, value: this.sources?.connections() ?? 0 }]);
+    // The cache's own counters, read at scrape time (a reload that builds a new store starts them again).
+    const cache = (): CacheStats | undefined => this.sources?.cache?.();
+    m('barbican_cache_requests_total', 'Cacheable requests by result: hit (fresh or stale), miss (went forward), stale (served stale: RFC 5861), revalidated (freshened by a 304).', 'counter', () => {
+      const c = cache();
+      return c === undefined ? [] : (['hits', 'misses', 'stale', 'revalidated'] as const).map((k) => ({ labels: { result: k === 'hits' ? 'hit' : k === 'misses' ? 'miss' : k }, value: c[k] }));
+    });
+    m('barbican_cache_stored_bytes_total', 'Bytes of responses stored in the cache (cumulative).', 'counter', () => {
+      const c = cache();
+      return c === undefined ? [] : [{ labels: {}, value: c.storedBytes }];
+    });
+    m('barbican_cache_bytes', 'Bytes held in the cache now.', 'gauge', () => {
+      const c = cache();
+      return c === undefined ? [] : [{ labels: {}, value: c.bytes }];
+    });
+    m('barbican_cache_entries', 'Responses held in the cache now.', 'gauge', () => {
+      const c = cache();
+      return c === undefined ? [] : [{ labels: {}, value: c.entries }];
+    });
+    m('barbican_cache_purged_total', 'Responses removed by purges of the admin API.', 'counter', () => {
+      const c = cache();
+      return c === undefined ? [] : [{ labels: {}, value: c.purged }];
+    });
     m('barbican_config_reloads_total', 'Configuration reloads, by result.', 'counter', () => [
       { labels: { result: 'success' }, value: this.reloads.success },
       { labels: { result: 'failure' }, value: this.reloads.failure },

@@ -144,3 +144,27 @@ test('metrics.enabled: false serves no /metrics', async () => {
   assert.equal(res.status, 404);
   assert.equal(res.json().error.code, 'METRICS_DISABLED');
 });
+
+test('cache counters: hits, misses, bytes and entries are exposed', async () => {
+  const origin = await startOrigin((req, res) => {
+    res.writeHead(200, { 'cache-control': 'max-age=60' });
+    res.end('cacheable body');
+  });
+  cleanup.push(() => origin.close());
+  const proxy = await startProxy({
+    upstreams: { app: { targets: [{ url: origin.url }] } },
+    routes: [{ name: 'cached', upstream: 'app', cache: { enabled: true } }],
+    cache: { maxBytes: '1MiB' },
+    admin: { address: '127.0.0.1:0' },
+  });
+  cleanup.push(() => proxy.close());
+  for (let i = 0; i < 3; i++) assert.equal((await request(`${proxy.url}/c`)).status, 200);
+  const { samples, types } = await scrape(proxy);
+  assert.equal(types.get('barbican_cache_requests_total'), 'counter');
+  const value = (name, labels = '') => samples.get(`${name}${labels}`);
+  assert.equal(value('barbican_cache_requests_total', '{result="miss"}'), 1);
+  assert.equal(value('barbican_cache_requests_total', '{result="hit"}'), 2);
+  assert.equal(value('barbican_cache_entries'), 1);
+  assert.ok(value('barbican_cache_bytes') >= 'cacheable body'.length);
+  assert.ok(value('barbican_cache_stored_bytes_total') >= 'cacheable body'.length);
+});
