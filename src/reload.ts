@@ -112,7 +112,7 @@ export class RuntimeHolder implements AdminHost {
     const warnings = this.unappliable(config);
     let next: Runtime;
     try {
-      next = buildRuntime(config, this.logger, this.registry);
+      next = buildRuntime(config, this.logger, this.registry, this.current.cache);
     } catch (err) {
       return this.report(trigger, [`${file}: ${err instanceof Error ? err.message : String(err)}`], warnings);
     }

@@ -50,7 +50,11 @@ export interface CacheStats {
 export class SharedCache {
   readonly collapser = new Collapser();
   readonly stats: CacheStats;
-  constructor(readonly store: CacheStore) {
+  constructor(
+    readonly store: CacheStore,
+    /** The byte budget it was built for (a reload keeps the cache only when this is unchanged). */
+    readonly maxBytes = Infinity,
+  ) {
     this.stats = {
       hits: 0, misses: 0, stale: 0, revalidated: 0, stores: 0, storedBytes: 0, purged: 0,
       get bytes() { return store.bytes; },
@@ -67,7 +71,7 @@ export class SharedCache {
 }
 
 export function createSharedCache(maxBytes: number): SharedCache {
-  return new SharedCache(new MemoryStore(maxBytes));
+  return new SharedCache(new MemoryStore(maxBytes), maxBytes);
 }
 
 export type CacheLookup =

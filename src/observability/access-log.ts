@@ -25,6 +25,10 @@ export interface AccessRecord {
   target: string | undefined;
   /** Upstream tries after the first. */
   retries: number;
+  /** Time from sending the answering try to its response head (ms), or undefined. */
+  upstreamMs: number | undefined;
+  /** Cache-Status of a cached route (RFC 9211), or undefined. */
+  cacheStatus: string | undefined;
   /** Error code (docs/errors.md) when the request failed. */
   error: string | undefined;
   userAgent: string | undefined;
@@ -116,6 +120,8 @@ export function createAccessLog(config: LoggingConfig['accessLog']): AccessLog {
           upstream: r.upstream,
           target: r.target,
           retries: r.retries,
+          upstreamMs: r.upstreamMs === undefined ? undefined : Math.round(r.upstreamMs * 1000) / 1000,
+          cacheStatus: r.cacheStatus,
           error: r.error,
         }) + '\n',
       );

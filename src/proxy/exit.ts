@@ -57,6 +57,8 @@ export function log(s: Session, err?: ProxyError): void {
     upstream: s.route?.action.kind === 'upstream' ? s.route.action.upstream.name : undefined,
     target: s.target?.url,
     retries: s.retries,
+    upstreamMs: s.upstreamMs < 0 ? undefined : s.upstreamMs,
+    cacheStatus: s.cacheStatus,
     error: err?.code,
     userAgent: s.header('user-agent'),
     referer: s.header('referer'),

@@ -183,6 +183,7 @@ class ForwardExchange implements UpstreamExchange, ClientGoneListener {
         return;
       }
       headers.push('Cache-Status', cacheStatus);
+      s.cacheStatus = cacheStatus;
     }
     const sticky = upstream.selector.sticky;
     if (sticky !== undefined && !sticky.names(s.header('cookie'), this.targetIndex)) {

@@ -32,8 +32,9 @@ export const observabilityFilter: Filter = {
     if (s.upstreamStart > 0) {
       const target = s.target;
       const route = s.route;
+      s.upstreamMs = performance.now() - s.upstreamStart;
       if (target !== undefined && route?.action.kind === 'upstream' && s.runtime.config.metrics.enabled) {
-        sharedMetrics.upstreamResponded(route.action.upstream.name, target.state, (performance.now() - s.upstreamStart) / 1000);
+        sharedMetrics.upstreamResponded(route.action.upstream.name, target.state, s.upstreamMs / 1000);
       }
       s.upstreamStart = 0;
     }

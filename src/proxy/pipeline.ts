@@ -120,6 +120,7 @@ function cached(s: Session, route: CompiledRoute, upstream: CompiledUpstream, co
 function serveStored(s: Session, route: CompiledRoute, hit: StoredHit): void {
   const r = hit.response;
   const age = String(hit.age);
+  s.cacheStatus = hit.cacheStatus;
   if (hit.range !== null) {
     // RFC 9110 §15.3.7: a 206 carries Content-Range and the stored fields; its own Content-Length.
     const headers = ['Age', age, 'Cache-Status', hit.cacheStatus, ...r.headers, 'Content-Range', contentRange(hit.range, r.body.length)];

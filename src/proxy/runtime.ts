@@ -150,13 +150,18 @@ function flatHeaders(record: Record<string, string>): string[] {
  * Target states (health, ejections, latency) come from `registry`, so a reload that keeps a
  * target keeps what was learned about it.
  */
-export function buildRuntime(config: Config, logger: Logger, registry = new TargetStateRegistry()): Runtime {
+export function buildRuntime(config: Config, logger: Logger, registry = new TargetStateRegistry(), previousCache?: SharedCache): Runtime {
   const upstreams = new Map<string, CompiledUpstream>();
   for (const [name, upstream] of Object.entries(config.upstreams)) {
     upstreams.set(name, buildUpstream(name, upstream, config.server.limits.maxHeaderBytes, registry, logger));
   }
   // One store for every route, sized by the top-level cache.maxBytes; built only when used.
-  const cache = config.routes.some((r) => r.cache?.enabled === true) ? createSharedCache(config.cache.maxBytes) : undefined;
+  // A reload keeps the stored responses (and their counters) when the cache's size is unchanged.
+  const cache = !config.routes.some((r) => r.cache?.enabled === true)
+    ? undefined
+    : previousCache !== undefined && previousCache.maxBytes === config.cache.maxBytes
+      ? previousCache
+      : createSharedCache(config.cache.maxBytes);
   const routes = createRouteTable<CompiledRoute>(config.routes, (route, index) => {
     let action: RouteAction;
     let timeouts = { responseHeaders: 60_000, idle: 60_000 };

@@ -24,6 +24,10 @@ export class Session implements MatchInput {
   retries = 0;
   /** performance.now() when the current upstream try was sent; 0 when none is waiting for its head (observability-filter.ts). */
   upstreamStart = 0;
+  /** Time from sending the answering try to its response head, ms; -1 when nothing went upstream. */
+  upstreamMs = -1;
+  /** The Cache-Status sent on a cached route (RFC 9211), for the access log. */
+  cacheStatus: string | undefined;
   /** Set when the request failed; logged. */
   errorCode: ErrorCode | undefined;
   errorDetail: string | undefined;

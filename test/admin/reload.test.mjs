@@ -132,3 +132,33 @@ test('SIGHUP reloads the file; health state survives; a listener change is repor
   await new Promise((r) => setTimeout(r, 300));
   assert.equal((await request(`${proxy.url}/x`)).status, 503, 'still drained after the reload');
 });
+
+test('a reload keeps the cache while cache.maxBytes is unchanged, and starts a new one when it changes', async () => {
+  let served = 0;
+  const origin = await startOrigin((req, res) => {
+    if (req.url === '/c') served++;
+    res.writeHead(200, { 'cache-control': 'max-age=60' });
+    res.end(`copy ${served}`);
+  });
+  cleanup.push(() => origin.close());
+  const cached = (maxBytes, extraRoutes = []) => ({
+    ...configWith(origin.url, extraRoutes),
+    routes: [...extraRoutes, { name: 'cached', upstream: 'app', cache: { enabled: true } }],
+    cache: { maxBytes },
+  });
+  const proxy = await startProxy(cached('1MiB'));
+  cleanup.push(() => proxy.close());
+  assert.equal((await request(`${proxy.url}/c`)).body.toString(), 'copy 1');
+
+  rewriteConfig(proxy, cached('1MiB', [{ name: 'other', match: { path: '/other' }, respond: { status: 204 } }]));
+  proxy.proc.kill('SIGHUP');
+  await waitFor(`${proxy.url}/other`, 204, 2000);
+  const kept = await request(`${proxy.url}/c`);
+  assert.equal(kept.body.toString(), 'copy 1', 'served from the cache kept across the reload');
+  assert.match(kept.headers['cache-status'], /hit/);
+
+  rewriteConfig(proxy, cached('2MiB'));
+  proxy.proc.kill('SIGHUP');
+  await waitFor(`${proxy.url}/other`, 200, 2000);
+  assert.equal((await request(`${proxy.url}/c`)).body.toString(), 'copy 2', 'a new cache after maxBytes changed');
+});
