@@ -78,8 +78,14 @@ export class TargetState {
  */
 export class TargetStateRegistry {
   private readonly states = new Map<string, TargetState>();
+  /** Settings of kept states as they were before the build in progress changed them. */
+  private readonly previous = new Map<TargetState, { weight: number; backup: boolean; slowStart: number }>();
 
-  /** The state for `upstream`'s target `url`, updated to the new options, or a new one. */
+  /**
+   * The state for `upstream`'s target `url`, updated to the new options, or a new one. A kept
+   * state's old settings are remembered until `commit()`, so a build that fails can `rollback()`
+   * and leave the running runtime's targets as they were.
+   */
   get(upstream: string, url: string, options: { weight: number; backup?: boolean; slowStart?: number }): TargetState {
     const id = `${upstream}|${url}`;
     let state = this.states.get(id);
@@ -87,11 +93,27 @@ export class TargetStateRegistry {
       state = new TargetState(id, url, options);
       this.states.set(id, state);
     } else {
+      if (!this.previous.has(state)) this.previous.set(state, { weight: state.weight, backup: state.backup, slowStart: state.slowStart });
       state.weight = options.weight;
       state.backup = options.backup ?? false;
       state.slowStart = options.slowStart ?? 0;
     }
     return state;
+  }
+
+  /** The build succeeded: its settings stay. */
+  commit(): void {
+    this.previous.clear();
+  }
+
+  /** The build failed: kept states get their old settings back. */
+  rollback(): void {
+    for (const [state, old] of this.previous) {
+      state.weight = old.weight;
+      state.backup = old.backup;
+      state.slowStart = old.slowStart;
+    }
+    this.previous.clear();
   }
 
   /** Forgets states whose ids are not in `keep` (targets the current config no longer has). */

@@ -151,6 +151,18 @@ function flatHeaders(record: Record<string, string>): string[] {
  * target keeps what was learned about it.
  */
 export function buildRuntime(config: Config, logger: Logger, registry = new TargetStateRegistry(), previousCache?: SharedCache): Runtime {
+  try {
+    const runtime = assembleRuntime(config, logger, registry, previousCache);
+    registry.commit();
+    return runtime;
+  } catch (err) {
+    // The running runtime shares the kept target states: give them their settings back.
+    registry.rollback();
+    throw err;
+  }
+}
+
+function assembleRuntime(config: Config, logger: Logger, registry: TargetStateRegistry, previousCache: SharedCache | undefined): Runtime {
   const upstreams = new Map<string, CompiledUpstream>();
   for (const [name, upstream] of Object.entries(config.upstreams)) {
     upstreams.set(name, buildUpstream(name, upstream, config.server.limits.maxHeaderBytes, registry, logger));

@@ -43,3 +43,17 @@ test('a rebuilt runtime keeps the state of targets it keeps, and starts fresh fo
   assert.equal(third.upstreams.get('app').targets[0].state.healthy, true, 'a forgotten target comes back fresh');
   for (const rt of [first, second, third]) await closeRuntime(rt);
 });
+
+test('a build that fails leaves the kept targets with their old settings', () => {
+  const registry = new TargetStateRegistry();
+  const logger = createLogger('error');
+  const first = buildRuntime(config(['http://127.0.0.1:3001']), logger, registry);
+  const state = first.upstreams.get('app').targets[0].state;
+  const broken = config(['http://127.0.0.1:3001', 'https://127.0.0.1:3002'], 7);
+  broken.upstreams.app.tls.caFile = '/nonexistent/ca.pem'; // read when the runtime is built
+  assert.throws(() => buildRuntime(broken, logger, registry), /nonexistent/);
+  assert.equal(state.weight, 1, 'the running runtime keeps weight 1');
+  const next = buildRuntime(config(['http://127.0.0.1:3001'], 4), logger, registry);
+  assert.equal(next.upstreams.get('app').targets[0].state, state);
+  assert.equal(state.weight, 4);
+});
