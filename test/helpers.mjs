@@ -65,6 +65,16 @@ export async function startRawOrigin(onConnection) {
   return { ...origin, connections: () => origin.sockets.size };
 }
 
+/** A port on 127.0.0.1 that was free a moment ago (for configs that must name their port in advance). */
+export async function freePort() {
+  const s = net.createServer();
+  s.listen(0, '127.0.0.1');
+  await once(s, 'listening');
+  const { port } = s.address();
+  await new Promise((r) => s.close(r));
+  return port;
+}
+
 /**
  * An address where nothing listens (connect is refused). It is on 127.0.0.2: every test server
  * binds 127.0.0.1 only, so a later listen(0) that reuses the port cannot bring it to life.

@@ -2,10 +2,8 @@
 // requests with a chosen SNI name, and a free-port finder (for configs that must know their
 // ports before the proxy starts, like the ACME test's Pebble).
 import { spawn } from 'node:child_process';
-import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
 import https from 'node:https';
-import net from 'node:net';
 import { join } from 'node:path';
 import tls from 'node:tls';
 import { BIN, ROOT } from '../helpers.mjs';
@@ -61,15 +59,7 @@ export function httpsGet(port, path, { servername = 'a.test', ca = SNI_CA, heade
   });
 }
 
-/** A port that was free a moment ago on 127.0.0.1. */
-export async function freePort() {
-  const s = net.createServer();
-  s.listen(0, '127.0.0.1');
-  await once(s, 'listening');
-  const { port } = s.address();
-  await new Promise((r) => s.close(r));
-  return port;
-}
+export { freePort } from '../helpers.mjs';
 
 /** Runs the binary to completion with a config file: { code, stdout, stderr }. */
 export function runBinary(args, { timeoutMs = 10_000 } = {}) {
