@@ -38,6 +38,8 @@ export interface AccessRecord {
 export interface AccessLog {
   /** False for format: off; the caller then builds no record at all. */
   readonly enabled: boolean;
+  /** The format shows User-Agent and Referer (combined); otherwise the caller need not look them up. */
+  readonly clientHeaders: boolean;
   write(record: AccessRecord): void;
   flush(): void;
 }
@@ -88,11 +90,12 @@ function quoted(v: string | undefined): string {
 }
 
 export function createAccessLog(config: LoggingConfig['accessLog']): AccessLog {
-  if (config.format === 'off') return { enabled: false, write() {}, flush() {} };
+  if (config.format === 'off') return { enabled: false, clientHeaders: false, write() {}, flush() {} };
   const dest = destination(config.output);
   if (config.format === 'combined') {
     return {
       enabled: true,
+      clientHeaders: true,
       write(r) {
         dest.write(
           `${r.clientIp} - - [${clfTime(r.time)}] "${r.method} ${r.path} ${r.httpVersion}" ${r.status} ${r.bytesOut} ${quoted(r.referer)} ${quoted(r.userAgent)}\n`,
@@ -103,6 +106,7 @@ export function createAccessLog(config: LoggingConfig['accessLog']): AccessLog {
   }
   return {
     enabled: true,
+    clientHeaders: false,
     write(r) {
       dest.write(
         JSON.stringify({

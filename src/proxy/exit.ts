@@ -60,8 +60,9 @@ export function log(s: Session, err?: ProxyError): void {
     upstreamMs: s.upstreamMs < 0 ? undefined : s.upstreamMs,
     cacheStatus: s.cacheStatus,
     error: err?.code,
-    userAgent: s.header('user-agent'),
-    referer: s.header('referer'),
+    // Two more scans of the request headers, only for a format that shows them (combined).
+    userAgent: rt.accessLog.clientHeaders ? s.header('user-agent') : undefined,
+    referer: rt.accessLog.clientHeaders ? s.header('referer') : undefined,
   });
 }
 
