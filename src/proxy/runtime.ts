@@ -174,6 +174,7 @@ function assembleRuntime(config: Config, logger: Logger, registry: TargetStateRe
     : previousCache !== undefined && previousCache.maxBytes === config.cache.maxBytes
       ? previousCache
       : createSharedCache(config.cache.maxBytes);
+  const hiddenResponseHeaders: ReadonlySet<string> = new Set(config.server.hideResponseHeaders.map((h) => h.toLowerCase()));
   const routes = createRouteTable<CompiledRoute>(config.routes, (route, index) => {
     let action: RouteAction;
     let timeouts = { responseHeaders: 60_000, idle: 60_000 };
@@ -192,7 +193,7 @@ function assembleRuntime(config: Config, logger: Logger, registry: TargetStateRe
     }
     const filters: Filter[] = [];
     // Access control first: its onRequest runs before any other filter's (and before the cache).
-    const access = createAccessFilter({ route: route.name ?? `route-${index}`, keyPath: `routes[${index}]`, access: route.access, rateLimit: route.rateLimit, hiddenResponseHeaders: new Set(config.server.hideResponseHeaders.map((h) => h.toLowerCase())) });
+    const access = createAccessFilter({ route: route.name ?? `route-${index}`, keyPath: `routes[${index}]`, access: route.access, rateLimit: route.rateLimit, hiddenResponseHeaders });
     if (access) filters.push(access);
     const edits = headerEditFilter(route);
     if (edits) filters.push(edits);
@@ -217,7 +218,7 @@ function assembleRuntime(config: Config, logger: Logger, registry: TargetStateRe
     config,
     routes,
     trusted: createTrustedProxies(config.server.trustedProxies),
-    hiddenResponseHeaders: new Set(config.server.hideResponseHeaders.map((h) => h.toLowerCase())),
+    hiddenResponseHeaders,
     upstreams,
     accessLog: createAccessLog(config.logging.accessLog),
     logger,
