@@ -58,9 +58,9 @@ for tool in "$NODE" "$NGINX" "$WRK" taskset timeout; do
 done
 for c in $CONTENDERS; do
   case $c in
-    origin | nginx | node-http-proxy | barbican | barbican-lb) ;;
+    origin | nginx | nginx-2w | node-http-proxy | barbican | barbican-lb | barbican-log | barbican-auto) ;;
     haproxy) command -v "$HAPROXY" >/dev/null || die "contender haproxy requested but '$HAPROXY' not found" ;;
-    *) die "unknown contender '$c' (origin nginx haproxy node-http-proxy barbican barbican-lb)" ;;
+    *) die "unknown contender '$c' (origin nginx nginx-2w haproxy node-http-proxy barbican barbican-lb barbican-log barbican-auto)" ;;
   esac
 done
 for w in $WORKLOADS; do
@@ -165,7 +165,7 @@ wait_port() {
 # cannot grab them between now and when the servers bind.
 read -r -a PORTS < <("$NODE" -e '
   const net = require("net");
-  const want = 8, got = [];
+  const want = 11, got = [];
   (async () => {
     for (let tries = 0; got.length < want && tries < 500; tries++) {
       const p = 20000 + Math.floor(Math.random() * 12000);
@@ -179,13 +179,17 @@ read -r -a PORTS < <("$NODE" -e '
     }
     console.log(got.join(" "));
   })();')
-((${#PORTS[@]} == 8)) || die "could not find free ports"
+((${#PORTS[@]} == 11)) || die "could not find free ports"
 ORIGIN_PORT=${PORTS[0]}
 # The origin also listens on two more ports: barbican-lb balances over three targets.
 ORIGIN_PORT2=${PORTS[5]}
 ORIGIN_PORT3=${PORTS[7]}
-declare -A PORT=([origin]=${PORTS[0]} [nginx]=${PORTS[1]} [node-http-proxy]=${PORTS[2]} [barbican]=${PORTS[3]} [haproxy]=${PORTS[4]} [barbican-lb]=${PORTS[6]})
-declare -A NAME=([origin]=origin-direct [nginx]=nginx-proxy [node-http-proxy]=node-http-proxy [barbican]=barbican [haproxy]=haproxy [barbican-lb]=barbican-lb)
+declare -A PORT=([origin]=${PORTS[0]} [nginx]=${PORTS[1]} [node-http-proxy]=${PORTS[2]} [barbican]=${PORTS[3]} [haproxy]=${PORTS[4]} [barbican-lb]=${PORTS[6]}
+  [nginx-2w]=${PORTS[8]} [barbican-auto]=${PORTS[9]} [barbican-log]=${PORTS[10]})
+declare -A NAME=([origin]=origin-direct [nginx]=nginx-proxy [node-http-proxy]=node-http-proxy [barbican]=barbican [haproxy]=haproxy [barbican-lb]=barbican-lb
+  [nginx-2w]=nginx-2-workers [barbican-auto]=barbican-auto [barbican-log]=barbican-log)
+# Contenders with one worker per core: not pinned, they share every core with wrk and the origin.
+ALL_CPUS=0-$(($(nproc) - 1))
 
 # In idle-rss mode the proxies must keep idle client connections long enough to count them
 # (Barbican and node:http default to 5 s; nginx 75 s).
@@ -196,10 +200,10 @@ IDLE_KEEPALIVE=75s
 # so they can use the temp dir.
 nginx_user_line() { [[ $EUID -ne 0 ]] || echo "user $(id -un) $(id -gn);"; }
 
-nginx_common() { # $1 = dir
+nginx_common() { # $1 = dir, $2 = worker processes (default 1)
   cat <<EOF
 $(nginx_user_line)
-worker_processes 1;
+worker_processes ${2:-1};
 daemon off;
 master_process on;
 pid $1/nginx.pid;
@@ -284,11 +288,13 @@ nginx_buffer_lines() {
   esac
 }
 
+# write_nginx_proxy_conf C: nginx (one worker), or nginx-2w (two workers, for barbican-auto).
 write_nginx_proxy_conf() {
-  local dir=$TMP/nginx
+  local c=${1:-nginx} dir=$TMP/${1:-nginx} workers=1
+  [[ $c == nginx-2w ]] && workers=2
   mkdir -p "$dir"
   {
-    nginx_common "$dir"
+    nginx_common "$dir" "$workers"
     cat <<EOF
 http {
   access_log off;
@@ -306,7 +312,7 @@ $(nginx_temp_paths "$dir")
   # The 'cached' workload: nginx's own cache (files under the temp dir, in the page cache).
   proxy_cache_path $dir/cache keys_zone=bench:10m max_size=64m;
   server {
-    listen 127.0.0.1:${PORT[nginx]} backlog=4096;
+    listen 127.0.0.1:${PORT[$c]} backlog=4096;
     client_max_body_size 1m;
     location = /cached {
       proxy_pass http://origin;
@@ -348,26 +354,33 @@ backend be
 EOF
 }
 
-# write_barbican_conf C: barbican (one target), or barbican-lb (three targets on the same
-# origin, round robin, active health checks every second): what balancing costs.
+# write_barbican_conf C: barbican (one target), barbican-lb (three targets on the same
+# origin, round robin, active health checks every second: what balancing costs),
+# barbican-log (JSON access log to a file and metrics on: what observability costs), or
+# barbican-auto (server.workers: auto, against nginx-2w).
 write_barbican_conf() {
-  local c=${1:-barbican} dir=$TMP/${1:-barbican} upstream
+  local c=${1:-barbican} dir=$TMP/${1:-barbican} upstream server="" extra="" logging="{ accessLog: { format: off } }"
   mkdir -p "$dir"
   if [[ $c == barbican-lb ]]; then
     upstream="{ targets: [{ url: http://127.0.0.1:$ORIGIN_PORT }, { url: http://127.0.0.1:$ORIGIN_PORT2 }, { url: http://127.0.0.1:$ORIGIN_PORT3 }], healthCheck: { path: /small, interval: 1s } }"
   else
     upstream="{ targets: [{ url: http://127.0.0.1:$ORIGIN_PORT }] }"
   fi
+  [[ $MODE != throughput ]] && server="limits: { keepAliveTimeout: $IDLE_KEEPALIVE }, "
+  [[ $c == barbican-auto ]] && server+="workers: auto, "
+  if [[ $c == barbican-log ]]; then
+    logging="{ accessLog: { format: json, output: $dir/access.log } }"
+    extra="metrics: { enabled: true }"$'\n'"admin: { address: 127.0.0.1:0 }"
+  fi
   {
-    if [[ $MODE != throughput ]]; then
-      echo "server: { limits: { keepAliveTimeout: $IDLE_KEEPALIVE } }"
-    fi
+    [[ -n $server ]] && echo "server: { ${server%, } }"
+    [[ -n $extra ]] && echo "$extra"
     cat <<EOF
 listeners: [{ name: web, address: 127.0.0.1:${PORT[$c]} }]
 upstreams: { origin: $upstream }
 routes: [{ match: { path: /cached }, upstream: origin, cache: { enabled: true } }, { upstream: origin }]
 cache: { maxBytes: 64MiB }
-logging: { accessLog: { format: off } }
+logging: $logging
 EOF
   } >"$dir/barbican.yaml"
 }
@@ -385,6 +398,9 @@ start_contender() {
     nginx)
       start_bg "$c" "$dir/stdout.log" taskset -c "$PROXY_CPU" "$NGINX" -p "$dir/" -c "$dir/nginx.conf"
       ;;
+    nginx-2w)
+      start_bg "$c" "$dir/stdout.log" taskset -c "$ALL_CPUS" "$NGINX" -p "$dir/" -c "$dir/nginx.conf"
+      ;;
     haproxy)
       start_bg "$c" "$dir/stdout.log" taskset -c "$PROXY_CPU" "$HAPROXY" -db -f "$dir/haproxy.cfg"
       ;;
@@ -394,10 +410,12 @@ start_contender() {
       start_bg "$c" "$dir/stdout.log" taskset -c "$PROXY_CPU" "$NODE" "$BENCH_DIR/node-http-proxy.mjs" \
         --port "${PORT[$c]}" --target "http://127.0.0.1:$ORIGIN_PORT" --keep-alive-timeout-ms "$ka"
       ;;
-    barbican | barbican-lb)
+    barbican | barbican-lb | barbican-log | barbican-auto)
+      local cpus=$PROXY_CPU
+      [[ $c == barbican-auto ]] && cpus=$ALL_CPUS
       read -r -a cmd <<<"$BARBICAN_CMD"
       start_bg "$c" "$dir/stdout.log" bash -c 'cd "$1" && shift && exec "$@"' _ "$REPO_DIR" \
-        taskset -c "$PROXY_CPU" "${cmd[@]}" --config "$dir/barbican.yaml"
+        taskset -c "$cpus" "${cmd[@]}" --config "$dir/barbican.yaml"
       ;;
   esac
   CPID=$LAST_PID
@@ -606,9 +624,9 @@ start_origin() {
 write_all_confs() {
   for c in $CONTENDERS; do
     case $c in
-      nginx) write_nginx_proxy_conf ;;
+      nginx | nginx-2w) write_nginx_proxy_conf "$c" ;;
       haproxy) write_haproxy_conf ;;
-      barbican | barbican-lb) write_barbican_conf "$c" ;;
+      barbican | barbican-lb | barbican-log | barbican-auto) write_barbican_conf "$c" ;;
     esac
   done
 }

@@ -21,6 +21,9 @@ const NAMES = {
   'node-http-proxy': 'node-http-proxy',
   barbican: 'barbican',
   'barbican-lb': 'barbican (3 targets + health checks)',
+  'barbican-log': 'barbican (JSON access log + metrics)',
+  'nginx-2w': 'nginx-proxy, 2 workers',
+  'barbican-auto': 'barbican, workers: auto',
 };
 const WORKLOADS = { small: 'GET /small (12 B)', '100k': 'GET /100k (100 KiB)', post: 'POST /post (10 KiB)', cached: 'GET /cached (1 KiB, cache hits)' };
 
@@ -168,4 +171,22 @@ if (has('barbican') && has('barbican-lb')) {
     .filter((w) => get('barbican', w) && get('barbican-lb', w))
     .map((w) => [WORKLOADS[w] ?? w, ratio(get('barbican-lb', w).rps, get('barbican', w).rps), ratio(get('barbican-lb', w).p99, get('barbican', w).p99)]);
   console.log(table(['workload', 'req/s lb / single', 'p99 lb / single'], rows, 1));
+}
+
+if (has('barbican') && has('barbican-log')) {
+  console.log('');
+  console.log('Cost of observability (barbican-log: JSON access log to a file, metrics on, admin listener):');
+  const rows = workloads
+    .filter((w) => get('barbican', w) && get('barbican-log', w))
+    .map((w) => [WORKLOADS[w] ?? w, ratio(get('barbican-log', w).rps, get('barbican', w).rps), fmtCpu(get('barbican-log', w).cpu - get('barbican', w).cpu)]);
+  console.log(table(['workload', 'req/s log / off', 'extra CPU us/req'], rows, 1));
+}
+
+if (has('nginx-2w') && has('barbican-auto')) {
+  console.log('');
+  console.log('One worker per core (unpinned, sharing both cores with wrk and the origin):');
+  const rows = workloads
+    .filter((w) => get('nginx-2w', w) && get('barbican-auto', w))
+    .map((w) => [WORKLOADS[w] ?? w, ratio(get('barbican-auto', w).rps, get('nginx-2w', w).rps), ratio(get('barbican-auto', w).p99, get('nginx-2w', w).p99)]);
+  console.log(table(['workload', 'req/s auto / nginx-2w', 'p99 auto / nginx-2w'], rows, 1));
 }
