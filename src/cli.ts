@@ -1,9 +1,10 @@
-/** The command line: `barbican [--config FILE]`, `barbican check --config FILE`, --version, --help. */
+/** The command line: `barbican [--config FILE] [--watch]`, `barbican check --config FILE`, --version, --help. */
 import cluster from 'node:cluster';
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { formatProblems, loadConfigFile } from './config/index.js';
 import type { Config } from './config/schema.js';
+import { watchConfigFile } from './config-watcher.js';
 import { startDemo } from './demo.js';
 import { handleSignals, startInstance } from './main.js';
 import { planWorkers } from './workers/plan.js';
@@ -11,7 +12,9 @@ import { Supervisor } from './workers/supervisor.js';
 import { runWorker } from './workers/worker.js';
 
 const HELP = `Usage:
-  barbican [--config FILE]         run (default ./barbican.yaml; without it, the built-in demo)
+  barbican [--config FILE] [--watch]
+                                   run (default ./barbican.yaml; without it, the built-in demo);
+                                   --watch: reload when the config file changes (as SIGHUP does)
   barbican check --config FILE     validate FILE: print every problem, exit 0 if valid, 2 if not
   barbican --version               print the version
   barbican --help                  this text
@@ -28,15 +31,17 @@ function version(): string {
 interface Args {
   command: 'run' | 'check' | 'help' | 'version';
   config: string | undefined;
+  watch: boolean;
 }
 
 function parseArgs(argv: readonly string[]): Args | string {
-  const args: Args = { command: 'run', config: undefined };
+  const args: Args = { command: 'run', config: undefined, watch: false };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     if (a === 'check' && i === 0) args.command = 'check';
     else if (a === '--help' || a === '-h') args.command = 'help';
     else if (a === '--version' || a === '-v') args.command = 'version';
+    else if (a === '--watch') args.watch = true;
     else if (a === '--config' || a === '-c') {
       const value = argv[++i];
       if (value === undefined) return '--config needs a file';
@@ -88,6 +93,10 @@ export async function main(argv: readonly string[]): Promise<number> {
   let config: Config;
   let demoNote = '';
   if (file === undefined) {
+    if (args.watch) {
+      process.stderr.write('barbican: --watch needs a config file (the demo has none)\n');
+      return 2;
+    }
     const port = Number(process.env.BARBICAN_DEMO_PORT ?? 8080);
     const demo = await startDemo(port);
     config = demo.config;
@@ -110,11 +119,13 @@ export async function main(argv: readonly string[]): Promise<number> {
       const supervisor = new Supervisor(config, plan.count);
       supervisor.handleSignals();
       await supervisor.start();
+      if (args.watch) watchConfigFile(file, () => void supervisor.rollingReload('file change'));
       return -1;
     }
   }
   const instance = await startInstance(config, undefined, file === undefined ? {} : { configFile: file });
   handleSignals(instance);
+  if (args.watch && file !== undefined) watchConfigFile(file, () => void instance.holder.reload('file change'));
   for (const l of instance.listeners) {
     const host = l.host === '0.0.0.0' || l.host === '::' ? '127.0.0.1' : l.host.includes(':') ? `[${l.host}]` : l.host;
     instance.logger.info({ listener: l.name, address: `${l.host}:${l.port}` }, `listening on ${l.scheme}://${host}:${l.port}/`);

@@ -93,7 +93,7 @@ export async function deadAddress() {
  * written as YAML). Listener addresses default to 127.0.0.1:0; the bound ports are read from
  * the proxy's log. Returns { url, port, ports, proc, stdout(), stderr(), close(signal) }.
  */
-export async function startProxy(config, { env = {}, timeoutMs = 10_000 } = {}) {
+export async function startProxy(config, { env = {}, timeoutMs = 10_000, args = [] } = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'barbican-test-'));
   const full = {
     listeners: [{ name: 'web', address: '127.0.0.1:0' }],
@@ -102,7 +102,7 @@ export async function startProxy(config, { env = {}, timeoutMs = 10_000 } = {}) 
   };
   const file = join(dir, 'barbican.yaml');
   writeFileSync(file, stringify(full));
-  const proc = spawn(process.execPath, [BIN, '--config', file], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const proc = spawn(process.execPath, [BIN, '--config', file, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   let err = '';
   proc.stdout.on('data', (d) => (out += d));

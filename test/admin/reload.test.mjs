@@ -1,9 +1,13 @@
 // Hot reload through the real binary: under load, ten reloads (valid and invalid alternating)
-// fail no request; a route added by a reload serves at once; SIGHUP reloads; errors are kept.
+// fail no request; a route added by a reload serves at once; SIGHUP and --watch reload; errors are kept.
 import { test, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
-import { adminRequest, request, rewriteConfig, startOrigin, startProxy } from '../helpers.mjs';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { BIN, adminRequest, request, rewriteConfig, startOrigin, startProxy } from '../helpers.mjs';
 
 const cleanup = [];
 afterEach(async () => {
@@ -161,4 +165,32 @@ test('a reload keeps the cache while cache.maxBytes is unchanged, and starts a n
   proxy.proc.kill('SIGHUP');
   await waitFor(`${proxy.url}/other`, 200, 2000);
   assert.equal((await request(`${proxy.url}/c`)).body.toString(), 'copy 2', 'a new cache after maxBytes changed');
+});
+
+test('--watch reloads when the file changes; an invalid file changes nothing', async () => {
+  const origin = await startOrigin((req, res) => res.end('ok'));
+  cleanup.push(() => origin.close());
+  const proxy = await startProxy(configWith(origin.url), { args: ['--watch'] });
+  cleanup.push(() => proxy.close());
+  assert.equal((await request(`${proxy.url}/watched`)).status, 200, 'caught by main');
+
+  rewriteConfig(proxy, configWith(origin.url, [{ name: 'watched', match: { path: '/watched' }, respond: { status: 204 } }]));
+  // Polled once a second, then 300 ms to settle.
+  const took = await waitFor(`${proxy.url}/watched`, 204, 5000);
+  assert.match(proxy.stderr(), /"trigger":"file change".*configuration reloaded/);
+
+  rewriteConfig(proxy, INVALID);
+  const deadline = Date.now() + 5000;
+  while (!/"trigger":"file change".*reload refused/.test(proxy.stderr()) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+  assert.match(proxy.stderr(), /reload refused: [^"]*barbican\.yaml:5:\d+: routes\[0\]\.upstream/);
+  assert.equal((await request(`${proxy.url}/watched`)).status, 204, 'the running config still serves');
+  process.stdout.write(`# --watch: added route served ${took.toFixed(0)} ms after the file was written\n`);
+});
+
+test('--watch without a config file (the demo) is refused', async () => {
+  const cwd = mkdtempSync(join(tmpdir(), 'barbican-watch-'));
+  const r = spawnSync(process.execPath, [BIN, '--watch'], { cwd, encoding: 'utf8', timeout: 10_000 });
+  rmSync(cwd, { recursive: true, force: true });
+  assert.equal(r.status, 2);
+  assert.match(r.stderr, /--watch needs a config file/);
 });
