@@ -11,6 +11,8 @@ import type { HeaderReader } from './vary.js';
 /** What the pipeline writes for an answer from the store. */
 export interface StoredHit {
   response: CachedResponse;
+  /** The primary key it is stored under (for CacheStore.attach). */
+  key: string;
   /** Age in seconds (§5.1). */
   age: number;
   cacheStatus: string;
@@ -29,11 +31,12 @@ export interface HitRequest {
   header(name: string): string | undefined;
 }
 
-export function storedHit(req: HitRequest, r: CachedResponse, now: number, cacheStatus: string): StoredHit {
+export function storedHit(req: HitRequest, r: CachedResponse, key: string, now: number, cacheStatus: string): StoredHit {
   const header: HeaderReader = (n) => req.header(n);
   const notMod = notModified(r, header);
   return {
     response: r,
+    key,
     age: Math.floor(currentAge(r.initialAge, r.responseTime, now) / 1000),
     cacheStatus,
     notModified: notMod,
@@ -68,4 +71,14 @@ export function notModified(r: CachedResponse, header: HeaderReader): boolean {
 
 function opaque(etag: string): string {
   return etag.startsWith('W/') ? etag.slice(2) : etag;
+}
+
+/** RFC 9110 §15.4.5: a 304 carries the validators and caching fields, not the content's metadata. */
+const NOT_MODIFIED_FIELDS = new Set(['cache-control', 'content-location', 'date', 'etag', 'expires', 'vary', 'last-modified']);
+
+/** The lines of a stored response's head that a 304 answered from it carries. */
+export function notModifiedHeaders(headers: readonly string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < headers.length; i += 2) if (NOT_MODIFIED_FIELDS.has(headers[i]!.toLowerCase())) out.push(headers[i]!, headers[i + 1]!);
+  return out;
 }

@@ -5,10 +5,10 @@ export { freshnessLifetime, initialAge, currentAge, HEURISTICALLY_CACHEABLE } fr
 export { isStorable, notStorableReason } from './storability.js';
 export { cacheKey, compileIgnoredParams, keyQuery } from './cache-key.js';
 export { MemoryStore } from './memory-store.js';
-export type { CachedResponse, CacheStore } from './store.js';
+export { serializeStoredHead, type CachedResponse, type CacheStore, type DerivedRepresentation } from './store.js';
 export { Collapser } from './collapser.js';
 export type { ResponseTee } from './response-tee.js';
-export { storedHit, type ServeStored, type StoredHit } from './hit.js';
+export { notModifiedHeaders, storedHit, type ServeStored, type StoredHit } from './hit.js';
 export { contentRange, selectRange, type ByteRange } from './range.js';
 export { refreshFrom304, withValidators } from './revalidation.js';
 export { takeTags } from './tags.js';

@@ -3,7 +3,7 @@
  * eviction per key. A Map keeps insertion order, so moving a key to the end on use makes the
  * first key the least recently used.
  */
-import type { CachedResponse, CacheStore } from './store.js';
+import { derivedSize, type CachedResponse, type CacheStore, type DerivedRepresentation } from './store.js';
 
 interface Bucket {
   variants: CachedResponse[];
@@ -43,6 +43,22 @@ export class MemoryStore implements CacheStore {
     bucket.bytes += response.size;
     this.bytes += response.size;
     this.count++;
+    this.buckets.set(key, bucket);
+    this.evict(key);
+    return true;
+  }
+
+  attach(key: string, response: CachedResponse, name: string, rep: DerivedRepresentation): boolean {
+    const bucket = this.buckets.get(key);
+    if (bucket === undefined || !bucket.variants.includes(response)) return false;
+    const previous = response.derived?.get(name);
+    const bytes = derivedSize(rep, response) - (previous === undefined ? 0 : derivedSize(previous, response));
+    if (response.size + bytes > this.maxBytes) return false;
+    (response.derived ??= new Map()).set(name, rep);
+    response.size += bytes;
+    bucket.bytes += bytes;
+    this.bytes += bytes;
+    this.buckets.delete(key);
     this.buckets.set(key, bucket);
     this.evict(key);
     return true;

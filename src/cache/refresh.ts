@@ -59,7 +59,7 @@ export class Refresh implements ResponseTee {
       this.fill.onAbort();
       this.o.onRevalidated?.();
       const cacheStatus = storedAfterForwardStatus(this.o.reason, 304, ttlSeconds(fresh, now));
-      this.pending = storedHit(this.req, fresh, now, cacheStatus);
+      this.pending = storedHit(this.req, fresh, this.o.key, now, cacheStatus);
       return cacheStatus;
     }
     if (ERROR_STATUSES.has(status) && this.withinStaleIfError(now)) {
@@ -67,7 +67,7 @@ export class Refresh implements ResponseTee {
       takeTags(headers);
       this.fill.onAbort();
       const cacheStatus = storedAfterForwardStatus(this.o.reason, status, ttlSeconds(this.o.stale, now), 'stale-if-error');
-      this.pending = storedHit(this.req, this.o.stale, now, cacheStatus);
+      this.pending = storedHit(this.req, this.o.stale, this.o.key, now, cacheStatus);
       return cacheStatus;
     }
     return this.fill.onHead(status, headers, contentLength);
@@ -90,7 +90,7 @@ export class Refresh implements ResponseTee {
     if (this.o.serve === null || !ERROR_STATUSES.has(status) || !this.withinStaleIfError(now)) return false;
     this.fill.onAbort();
     this.o.onStaleServed?.();
-    this.o.serve(storedHit(this.req, this.o.stale, now, storedAfterForwardStatus(this.o.reason, undefined, ttlSeconds(this.o.stale, now), 'stale-if-error')));
+    this.o.serve(storedHit(this.req, this.o.stale, this.o.key, now, storedAfterForwardStatus(this.o.reason, undefined, ttlSeconds(this.o.stale, now), 'stale-if-error')));
     return true;
   }
 

@@ -14,7 +14,7 @@ import { storedHit, type ServeStored, type StoredHit } from './hit.js';
 import { purgePrefix, purgeTag, purgeUrl } from './purge.js';
 import { Refresh } from './refresh.js';
 import { CacheFill, Invalidator, PassThrough, type ResponseTee } from './response-tee.js';
-import type { CachedResponse, CacheStore } from './store.js';
+import type { CachedResponse, CacheStore, DerivedRepresentation } from './store.js';
 import { varyMatches, type HeaderReader } from './vary.js';
 
 /** The request as the cache sees it (the pipeline's Session fits). */
@@ -136,7 +136,7 @@ export class RouteCache {
         // §5.2.1.4 request no-cache: the stored response must not be used without validation.
         if (!reqCc.noCache && isUsable(r, age, reqCc)) {
           shared.stats.hits++;
-          return { kind: 'hit', hit: storedHit(req, r, now, hitStatus(ttl, !collapse)), refresh: null };
+          return { kind: 'hit', hit: storedHit(req, r, key, now, hitStatus(ttl, !collapse)), refresh: null };
         }
         // RFC 5861 §3: stale within stale-while-revalidate: answer now, refresh once in the background.
         const swr = this.staleWhileRevalidate(r);
@@ -144,7 +144,7 @@ export class RouteCache {
           shared.stats.hits++;
           shared.stats.stale++;
           const refresh = shared.collapser.isPending(key) ? null : this.refresh(req, key, r, 'stale', null, true);
-          return { kind: 'hit', hit: storedHit(req, r, now, staleHitStatus(ttl, 'stale-while-revalidate')), refresh };
+          return { kind: 'hit', hit: storedHit(req, r, key, now, staleHitStatus(ttl, 'stale-while-revalidate')), refresh };
         }
         reason = reqCc.noCache || r.lifetime > age ? 'request' : 'stale';
         stale = r;
@@ -214,6 +214,14 @@ export class RouteCache {
   private staleIfError(r: CachedResponse): number {
     if (r.staleIfError >= 0) return r.staleIfError;
     return r.noCache || r.mustRevalidate ? 0 : this.options.staleIfError;
+  }
+
+  /**
+   * Keeps a representation derived from the response of `hit` (a compressed copy) with it,
+   * charged to the store's budget; false when it was not kept (CacheStore.attach).
+   */
+  attach(hit: StoredHit, name: string, rep: DerivedRepresentation): boolean {
+    return this.shared.store.attach(hit.key, hit.response, name, rep);
   }
 
   /** Waits for the fetch of `key` started by another request; returns a function that stops waiting. */

@@ -4,6 +4,19 @@
  * handed to a store.
  */
 
+/**
+ * Another representation made from a stored response and kept beside it (a compressed copy of
+ * its body: compression/), so that later hits do not make it again. Charged to the store's
+ * budget and removed with the response.
+ */
+export interface DerivedRepresentation {
+  /** Header lines as sent to clients (the stored ones, edited for this representation). */
+  readonly headers: string[];
+  /** The same lines serialized, Content-Length of `body` included (see CachedResponse.head). */
+  readonly head: string;
+  readonly body: Buffer;
+}
+
 /** One stored response: one variant of one primary key (RFC 9111 §4.1). */
 export interface CachedResponse {
   readonly status: number;
@@ -40,8 +53,10 @@ export interface CachedResponse {
   readonly staleIfError: number;
   /** Purge tags from Cache-Tag / Surrogate-Key (never sent to clients: tags.ts). */
   readonly tags: readonly string[];
-  /** Bytes charged to the store's budget. */
-  readonly size: number;
+  /** Representations derived from this one, by name (CacheStore.attach); null until one is made. */
+  derived: Map<string, DerivedRepresentation> | null;
+  /** Bytes charged to the store's budget (derived representations included). */
+  size: number;
 }
 
 /** A store of complete responses by primary key (cache-key.ts), each key with its variants. */
@@ -50,6 +65,12 @@ export interface CacheStore {
   get(key: string): readonly CachedResponse[] | undefined;
   /** Stores a variant, replacing one with the same variantId. False when it does not fit. */
   put(key: string, response: CachedResponse): boolean;
+  /**
+   * Keeps `rep` with the stored `response` of `key` under `name`, charged to the budget (least
+   * recently used keys are evicted for it). False when `response` is no longer stored (replaced,
+   * evicted, purged) or the budget cannot hold it.
+   */
+  attach(key: string, response: CachedResponse, name: string, rep: DerivedRepresentation): boolean;
   /** Removes every variant of `key` (RFC 9111 §4.4); true if something was removed. */
   delete(key: string): boolean;
   /**
@@ -62,6 +83,13 @@ export interface CacheStore {
   readonly maxBytes: number;
   /** Number of stored responses (variants). */
   readonly count: number;
+}
+
+/** Approximate bytes a derived representation costs (a body shared with its response is not counted again). */
+export function derivedSize(rep: DerivedRepresentation, of: CachedResponse): number {
+  let n = 64 + rep.head.length + (rep.body === of.body ? 0 : rep.body.length);
+  for (const h of rep.headers) n += h.length + 16;
+  return n;
 }
 
 /** Approximate bytes a response costs: body, header strings, and a fixed overhead for the objects. */

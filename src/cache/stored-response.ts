@@ -91,6 +91,8 @@ export function buildStored(p: StoredParts): CachedResponse {
     staleWhileRevalidate: cc.staleWhileRevalidate >= 0 ? cc.staleWhileRevalidate * 1000 : -1,
     staleIfError: cc.staleIfError >= 0 ? cc.staleIfError * 1000 : -1,
     tags: p.tags,
+    // A refreshed response (§4.3.4) starts without them: its head changed.
+    derived: null,
     size: responseSize(kept, p.body, p.variantId),
   };
 }

@@ -516,6 +516,12 @@ routes:                         # tried in order; the first match wins
       staleWhileRevalidate: 0s  # used when the response does not say
       staleIfError: 0s
       key: { ignoreQueryParams: [utm_*], headers: [] }
+    compression:                # gzip / br for clients that accept it (docs/compression.md)
+      enabled: true
+      algorithms: [br, gzip]    # order of preference; zstd too on Node.js 22.15+
+      minBytes: 1KiB
+      types: [text/html, text/css, text/javascript, application/json, "application/*+json", image/svg+xml]
+      level: { br: 4, gzip: 5, zstd: 3 }
   - name: old-site
     match: { hosts: [old.example.com] }
     redirect: { to: "https://example.com{path}{query}", status: 308 }

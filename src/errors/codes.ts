@@ -46,6 +46,7 @@ export const ERROR_CODES = {
   UPSTREAM_IDLE_TIMEOUT: { status: 504, source: 'upstream', retryable: false, summary: 'The target went silent for longer than timeouts.idle in the middle of a response.' },
   UPSTREAM_UNAVAILABLE: { status: 503, source: 'upstream', retryable: false, summary: 'No target of the upstream is available (all failed their health checks, are ejected or drained); sent at once with Retry-After.' },
   UPSTREAM_OVERLOADED: { status: 503, source: 'upstream', retryable: true, summary: 'Every connection to the target is busy and maxPending requests already wait for one; the request fails fast instead of queuing.' },
+  COMPRESSION_FAILED: { status: 500, source: 'internal', retryable: false, summary: 'The compressor failed while compressing a response (routes[].compression); the response is cut, since its head was already sent.' },
   SHUTTING_DOWN: { status: 503, source: 'internal', retryable: true, summary: 'Barbican is shutting down and takes no new requests on this connection.' },
   INTERNAL: { status: 500, source: 'internal', retryable: false, summary: 'A bug in Barbican; the log line has the details.' },
 } as const satisfies Record<string, ErrorCodeInfo>;

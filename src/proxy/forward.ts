@@ -6,6 +6,7 @@
  */
 import { NONE_TRIED, type TargetState } from '../balancer/index.js';
 import type { ResponseTee } from '../cache/index.js';
+import { StreamEncoder, type EncoderOwner } from '../compression/index.js';
 import { ProxyError } from '../errors/index.js';
 import type { ClientGoneListener, ResponseWriter } from '../server/response-writer.js';
 import type { BodySource } from '../upstream/body-source.js';
@@ -43,7 +44,7 @@ export function forward(s: Session, route: CompiledRoute, upstream: CompiledUpst
   exchange.start();
 }
 
-class ForwardExchange implements UpstreamExchange, ClientGoneListener {
+class ForwardExchange implements UpstreamExchange, ClientGoneListener, EncoderOwner {
   call: UpstreamCall | null = null;
   readonly isHead: boolean;
   private resumeOnDrain: (() => void) | null = null;
@@ -66,6 +67,8 @@ class ForwardExchange implements UpstreamExchange, ClientGoneListener {
   private replaced = false;
   private retryTimer: NodeJS.Timeout | null = null;
   private gone = false;
+  /** The response body is compressed on its way to the client (route.compression); null otherwise. */
+  private encoder: StreamEncoder | null = null;
 
   constructor(
     private readonly s: Session,
@@ -190,20 +193,33 @@ class ForwardExchange implements UpstreamExchange, ClientGoneListener {
       headers.push('Set-Cookie', sticky.setCookie(this.targetIndex, s.req.scheme === 'https'));
     }
     headers = applyResponseFilters(s, headers);
+    // After the cache saw the origin's head (it stores the identity response) and after the
+    // filters (a no-transform they set is respected).
+    const compression = this.route.compression;
+    if (compression !== undefined) {
+      const coding = compression.prepare(s, status, headers, contentLength);
+      if (coding !== null) {
+        if (!this.isHead) this.encoder = new StreamEncoder(this.res, this, coding, compression.levels[coding], contentLength, contentLength < 0);
+        contentLength = -1; // the writer frames the compressed body (chunked, or close-delimited for HTTP/1.0)
+      }
+    }
     this.res.writeHead(status, headers, contentLength, reason || undefined);
   }
 
   onResponseData(chunk: Buffer): boolean {
     if (this.discarding) return true;
     this.tee?.onData(chunk);
-    if (this.res.write(chunk)) return true;
-    // The client is slower than the target: pause the target until the client drains.
-    this.res.onDrain((this.resumeOnDrain ??= () => this.call?.resume()));
+    const out = this.encoder ?? this.res;
+    if (out.write(chunk)) return true;
+    // The client (or the compressor) is slower than the target: pause the target until it drains.
+    out.onDrain((this.resumeOnDrain ??= () => this.call?.resume()));
     return false;
   }
 
   onParsed(): void {
-    if (!this.discarding) this.res.flushHead();
+    if (this.discarding) return;
+    this.res.flushHead();
+    this.encoder?.readDone();
   }
 
   onConnected(): void {
@@ -212,7 +228,7 @@ class ForwardExchange implements UpstreamExchange, ClientGoneListener {
   }
 
   retainsData(): boolean {
-    return this.res.queuedBytes > 0;
+    return this.res.queuedBytes > 0 || (this.encoder !== null && this.encoder.retainsInput);
   }
 
   onResponseEnd(): void {
@@ -223,8 +239,26 @@ class ForwardExchange implements UpstreamExchange, ClientGoneListener {
       return;
     }
     this.tee?.onEnd();
+    // A compressed body ends once the compressor has emitted its last bytes (encoderEnded).
+    if (this.encoder !== null) return this.encoder.end();
     this.res.end();
     log(this.s);
+  }
+
+  encoderEnded(): void {
+    this.encoder = null;
+    this.res.end();
+    log(this.s);
+  }
+
+  encoderFailed(err: Error): void {
+    // The head is out: the client must see the response cut, never a short body.
+    this.encoder = null;
+    const call = this.call;
+    this.endTry();
+    call?.abort();
+    this.abandonTee();
+    fail(this.s, new ProxyError('COMPRESSION_FAILED', err.message, { cause: err }));
   }
 
   onError(err: ProxyError): void {
@@ -259,6 +293,7 @@ class ForwardExchange implements UpstreamExchange, ClientGoneListener {
       return;
     }
     this.abandonTee();
+    this.encoder?.destroy();
     fail(this.s, err);
   }
 
@@ -324,6 +359,7 @@ class ForwardExchange implements UpstreamExchange, ClientGoneListener {
     this.endTry();
     call?.abort();
     this.abandonTee();
+    this.encoder?.destroy();
     fail(this.s, new ProxyError('CLIENT_ABORTED'));
   }
 }

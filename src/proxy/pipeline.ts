@@ -7,7 +7,7 @@
  *   any error → sendError (if no header was sent yet, else cut the connection) → log, once.
  */
 import { Socket } from 'node:net';
-import { contentRange, type ResponseTee, type StoredHit } from '../cache/index.js';
+import { contentRange, notModifiedHeaders, type ResponseTee, type StoredHit } from '../cache/index.js';
 import { ProxyError, toProxyError } from '../errors/index.js';
 import { sharedMetrics } from '../observability/metrics.js';
 import { requestIdFrom } from '../observability/request-id.js';
@@ -17,6 +17,7 @@ import { httpDate } from '../server/http-date.js';
 import { clientAddress } from '../upstream/trusted-proxies.js';
 import { fail, log } from './exit.js';
 import { applyResponseFilters, runRequestFilters } from './filter.js';
+import { serveEncodedHit } from './compressed-hit.js';
 import { forward } from './forward.js';
 import type { CompiledRoute, CompiledUpstream, Runtime } from './runtime.js';
 import { Session } from './session.js';
@@ -125,6 +126,8 @@ function serveStored(s: Session, route: CompiledRoute, hit: StoredHit): void {
     // RFC 9110 §15.3.7: a 206 carries Content-Range and the stored fields; its own Content-Length.
     const headers = ['Age', age, 'Cache-Status', hit.cacheStatus, ...r.headers, 'Content-Range', contentRange(hit.range, r.body.length)];
     s.res.send(206, applyResponseFilters(s, headers), r.body.subarray(hit.range.start, hit.range.end + 1));
+  } else if (route.compression !== undefined && serveEncodedHit(s, route, route.compression, hit)) {
+    return; // compressed, or sent with Vary: Accept-Encoding (it logs)
   } else if (!hit.notModified && route.storedHits) {
     // Only Age, Cache-Status and the filters' per-response lines are made per hit; the
     // stored lines go out as they were serialized when stored.
@@ -157,7 +160,8 @@ function refreshInBackground(client: Session, route: CompiledRoute, upstream: Co
   s.runtime.inFlight++;
   sharedMetrics.inFlight++;
   try {
-    forward(s, route, upstream, tee);
+    // Nothing reads this response: compressing it would be work for nobody.
+    forward(s, route.compression === undefined ? route : { ...route, compression: undefined }, upstream, tee);
   } catch (err) {
     tee.onAbort();
     fail(s, toProxyError(err));
@@ -165,14 +169,6 @@ function refreshInBackground(client: Session, route: CompiledRoute, upstream: Co
 }
 
 const EMPTY = Buffer.alloc(0);
-
-/** RFC 9110 §15.4.5: a 304 carries the validators and caching fields, not the content's metadata. */
-const NOT_MODIFIED_FIELDS = new Set(['cache-control', 'content-location', 'date', 'etag', 'expires', 'vary', 'last-modified']);
-function notModifiedHeaders(headers: readonly string[]): string[] {
-  const out: string[] = [];
-  for (let i = 0; i < headers.length; i += 2) if (NOT_MODIFIED_FIELDS.has(headers[i]!.toLowerCase())) out.push(headers[i]!, headers[i + 1]!);
-  return out;
-}
 
 /** A miss waiting for another request's fetch of the same key; looks again when it is over. */
 class CollapsedRequest implements ClientGoneListener {

@@ -21,6 +21,7 @@ import { createAccessFilter } from '../access/index.js';
 import type { Filter } from './filter.js';
 import { compileHeaderEdits } from './header-edits.js';
 import { createSharedCache, RouteCache, type SharedCache } from '../cache/index.js';
+import { RouteCompression } from '../compression/index.js';
 import { countEjections } from '../observability/ejection-counter.js';
 import { observabilityFilter } from './observability-filter.js';
 
@@ -68,6 +69,8 @@ export interface CompiledRoute {
    * edits stored headers (header edits do; the others only add per-response lines).
    */
   readonly storedHits: boolean;
+  /** Response compression (undefined: no `compression` block, or enabled: false; one null check per response). */
+  readonly compression: RouteCompression | undefined;
 }
 
 export interface Runtime {
@@ -212,6 +215,7 @@ function assembleRuntime(config: Config, logger: Logger, registry: TargetStateRe
       },
       storedHits: edits?.onResponse === undefined,
       cache: cache !== undefined && route.cache?.enabled === true && action.kind === 'upstream' ? new RouteCache(cache, route.cache) : undefined,
+      compression: route.compression?.enabled === true && action.kind === 'upstream' ? new RouteCompression(route.compression) : undefined,
     };
   });
   return {

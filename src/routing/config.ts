@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { duration, size } from '../config/units.js';
 import { accessSchema, rateLimitKeyIsChecked, rateLimitSchema } from '../access/config.js';
 import { routeCacheSchema } from '../cache/config.js';
+import { routeCompressionSchema } from '../compression/config.js';
 
 const HEADER_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/; // RFC 9110 §5.1 token
 const headerName = z.string().regex(HEADER_NAME, 'expected a header name (RFC 9110 token)');
@@ -74,6 +75,7 @@ export const routeSchema = z
     access: accessSchema.optional(),
     rateLimit: rateLimitSchema.optional(),
     cache: routeCacheSchema.optional(),
+    compression: routeCompressionSchema.optional(),
   })
   .refine((r) => [r.upstream, r.redirect, r.respond].filter((v) => v !== undefined).length === 1, 'a route needs exactly one of upstream, redirect, respond')
   .refine(rateLimitKeyIsChecked, { message: 'rateLimit key jwt:CLAIM needs access.jwt, and key apiKey needs access.apiKeys', path: ['rateLimit', 'key'] });
