@@ -64,7 +64,7 @@ for c in $CONTENDERS; do
   esac
 done
 for w in $WORKLOADS; do
-  case $w in small | 100k | post | cached) ;; *) die "unknown workload '$w' (small 100k post cached)" ;; esac
+  case $w in small | 100k | post | cached | gzip | br) ;; *) die "unknown workload '$w' (small 100k post cached gzip br)" ;; esac
 done
 [[ $ROUNDS =~ ^[1-9][0-9]*$ ]] || die "ROUNDS must be a positive integer"
 [[ $NOISE_LIMIT =~ ^[0-9]+$ && $NOISE_RETRIES =~ ^[0-9]+$ ]] || die "NOISE_LIMIT and NOISE_RETRIES must be integers"
@@ -232,6 +232,19 @@ write_origin_conf() {
     maps+="  map \"\" \$b$i { default \"$chunk\"; }"$'\n'
     refs+="\$b$i"
   done
+  # /html100k: 100 KiB of HTML-like text for the compression workloads (gzip, br), 32 different
+  # pieces of 3,200 bytes (words from a fixed list, deterministic), so it compresses like a page.
+  local html_maps html_refs=""
+  html_maps=$("$NODE" -e '
+    const w = ["<div class=item>", "<span>", "</span>", "</div>", "<a href=/p/", ">", "</a>", "<li>", "</li>", "barbican", "reverse", "proxy", "cache", "route", "upstream", "the", "and", "of", "to", "with", "request", "response", "header", "body"];
+    let x = 7;
+    const rnd = () => ((x = (x * 1103515245 + 12345) % 2147483648) / 2147483648);
+    for (let i = 0; i < 32; i++) {
+      let s = "";
+      while (s.length < 3200) s += w[Math.floor(rnd() * w.length)] + (rnd() < 0.2 ? String(Math.floor(rnd() * 1000)) : "") + " ";
+      console.log(`  map "" $h${i} { default "${s.slice(0, 3200)}"; }`);
+    }')
+  for i in $(seq 0 31); do html_refs+="\$h$i"; done
   {
     nginx_common "$dir"
     cat <<EOF
@@ -245,6 +258,7 @@ http {
   server_tokens off;
 $(nginx_temp_paths "$dir")
 $maps
+$html_maps
   server {
     listen 127.0.0.1:$ORIGIN_PORT backlog=4096;
     listen 127.0.0.1:$ORIGIN_PORT2 backlog=4096;
@@ -256,6 +270,7 @@ $maps
     # 1 KiB that shared caches may keep for an hour: the 'cached' workload (proxies' cache hits).
     location = /cached { default_type text/plain; add_header Cache-Control "public, max-age=3600"; return 200 "$(printf '%1024s' '' | tr ' ' c)"; }
     location = /100k  { default_type application/octet-stream; return 200 "$refs"; }
+    location = /html100k { default_type text/html; return 200 "$html_refs"; }
 
     # POST: read the whole request body into memory *before* answering, like an
     # application would ('return' alone would answer first and discard the body after).
@@ -320,6 +335,20 @@ $(nginx_temp_paths "$dir")
       proxy_set_header Connection "";
       proxy_cache bench;
     }
+    # The 'gzip' workload: on-the-fly gzip at Barbican's default level (5), as Barbican's route.
+    # (nginx-light has no brotli module: for the 'br' workload nginx sends the page uncompressed.)
+    location = /html100k {
+      proxy_pass http://origin;
+      proxy_http_version 1.1;
+      proxy_set_header Connection "";
+$(nginx_buffer_lines)
+      gzip on;
+      gzip_comp_level 5;
+      gzip_types text/html;
+      gzip_min_length 1024;
+      gzip_proxied any;
+      gzip_vary on;
+    }
     location / {
       proxy_pass http://origin;
       proxy_http_version 1.1;
@@ -378,7 +407,10 @@ write_barbican_conf() {
     cat <<EOF
 listeners: [{ name: web, address: 127.0.0.1:${PORT[$c]} }]
 upstreams: { origin: $upstream }
-routes: [{ match: { path: /cached }, upstream: origin, cache: { enabled: true } }, { upstream: origin }]
+routes:
+  - { match: { path: /cached }, upstream: origin, cache: { enabled: true } }
+  - { match: { path: /html100k }, upstream: origin, compression: { algorithms: [br, gzip], level: { gzip: 5, br: 4 } } }
+  - { upstream: origin }
 cache: { maxBytes: 64MiB }
 logging: $logging
 EOF
@@ -443,13 +475,14 @@ show_log_tail() { # C
 sanity_check() { # PORT -> prints a reason and returns 1 on failure
   "$NODE" --input-type=module -e '
     import http from "node:http";
+    import zlib from "node:zlib";
     const port = Number(process.argv[1]);
     const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
-    const req = (method, path, body) => new Promise((resolve, reject) => {
+    const req = (method, path, body, extra = {}) => new Promise((resolve, reject) => {
       const r = http.request({ host: "127.0.0.1", port, method, path, agent, timeout: 5000,
-        headers: body ? { "content-type": "application/octet-stream", "content-length": body.length } : {} },
+        headers: body ? { "content-type": "application/octet-stream", "content-length": body.length } : extra },
         (res) => { const parts = []; res.on("data", (d) => parts.push(d));
-          res.on("end", () => resolve({ status: res.statusCode, body: Buffer.concat(parts) })); });
+          res.on("end", () => resolve({ status: res.statusCode, headers: res.headers, body: Buffer.concat(parts) })); });
       r.on("timeout", () => r.destroy(new Error(`${method} ${path}: timeout`)));
       r.on("error", reject);
       r.end(body);
@@ -463,19 +496,27 @@ sanity_check() { # PORT -> prints a reason and returns 1 on failure
       if (r.status !== 200 || r.body.toString() !== "ok\n") throw new Error(`POST /post: ${r.status} ${JSON.stringify(r.body.toString().slice(0, 80))}`);
       r = await req("GET", "/small");
       if (r.status !== 200) throw new Error(`GET /small after POST: ${r.status}`);
+      // The compression workloads: whatever the contender sends must decode to the 100 KiB page.
+      for (const coding of ["gzip", "br"]) {
+        r = await req("GET", "/html100k", undefined, { "accept-encoding": coding });
+        const ce = r.headers["content-encoding"];
+        const page = ce === "gzip" ? zlib.gunzipSync(r.body) : ce === "br" ? zlib.brotliDecompressSync(r.body) : r.body;
+        if (r.status !== 200 || page.length !== 102400) throw new Error(`GET /html100k (${coding}): ${r.status}, ${ce ?? "identity"}, ${page.length} bytes`);
+      }
       agent.destroy();
     } catch (e) { console.log(e.message); process.exit(1); }
   ' "$1"
 }
 
 # ---------------------------------------------------------------- wrk
-declare -A URLPATH=([small]=/small [100k]=/100k [post]=/post [cached]=/cached)
-declare -A WLNAME=([small]="GET /small" [100k]="GET /100k" [post]="POST /post 10KiB" [cached]="GET /cached 1KiB, cache hits")
+declare -A URLPATH=([small]=/small [100k]=/100k [post]=/post [cached]=/cached [gzip]=/html100k [br]=/html100k)
+declare -A WLNAME=([small]="GET /small" [100k]="GET /100k" [post]="POST /post 10KiB" [cached]="GET /cached 1KiB, cache hits" [gzip]="GET /html100k, Accept-Encoding: gzip" [br]="GET /html100k, Accept-Encoding: br")
 
 run_wrk() { # PORT WORKLOAD DURATION DURATION_SECS OUTFILE
   local port=$1 wl=$2 dur=$3 secs=$4 out=$5
   local -a args=(-t"$THREADS" -c"$CONNECTIONS" -d"$dur" --latency)
   [[ $wl == post ]] && args+=(-s "$BENCH_DIR/post.lua")
+  [[ $wl == gzip || $wl == br ]] && args+=(-H "Accept-Encoding: $wl")
   # In the background + wait, so that a signal to this script interrupts at once.
   taskset -c "$LOAD_CPU" timeout -k 5 $((secs + 30)) "$WRK" "${args[@]}" "http://127.0.0.1:$port${URLPATH[$wl]}" >"$out" 2>&1 &
   local pid=$!

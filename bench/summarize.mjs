@@ -25,7 +25,7 @@ const NAMES = {
   'nginx-2w': 'nginx-proxy, 2 workers',
   'barbican-auto': 'barbican, workers: auto',
 };
-const WORKLOADS = { small: 'GET /small (12 B)', '100k': 'GET /100k (100 KiB)', post: 'POST /post (10 KiB)', cached: 'GET /cached (1 KiB, cache hits)' };
+const WORKLOADS = { small: 'GET /small (12 B)', '100k': 'GET /100k (100 KiB)', post: 'POST /post (10 KiB)', cached: 'GET /cached (1 KiB, cache hits)', gzip: 'GET /html100k (100 KiB HTML, gzip)', br: 'GET /html100k (100 KiB HTML, br)' };
 
 const lines = fs.readFileSync(file, 'utf8').trim().split('\n');
 const header = lines.shift().split('\t');
