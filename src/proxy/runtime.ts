@@ -142,6 +142,16 @@ function headerEditFilter(route: RouteConfig): Filter | undefined {
   };
 }
 
+/** Whether the route's responseHeaders set or add Cache-Control: no-transform. */
+function setsNoTransform(route: RouteConfig): boolean {
+  const edits = route.responseHeaders;
+  if (edits === undefined) return false;
+  for (const record of [edits.set, edits.add]) {
+    for (const [name, value] of Object.entries(record)) if (name.toLowerCase() === 'cache-control' && /no-transform/i.test(value)) return true;
+  }
+  return false;
+}
+
 function flatHeaders(record: Record<string, string>): string[] {
   const out: string[] = [];
   for (const [name, value] of Object.entries(record)) out.push(name, value);
@@ -215,7 +225,9 @@ function assembleRuntime(config: Config, logger: Logger, registry: TargetStateRe
       },
       storedHits: edits?.onResponse === undefined,
       cache: cache !== undefined && route.cache?.enabled === true && action.kind === 'upstream' ? new RouteCache(cache, route.cache) : undefined,
-      compression: route.compression?.enabled === true && action.kind === 'upstream' ? new RouteCompression(route.compression) : undefined,
+      // A route whose own header edits say no-transform never compresses (RFC 9111 §5.2.2.6);
+      // decided here once, so cache hits (whose filters run after the decision) agree.
+      compression: route.compression?.enabled === true && action.kind === 'upstream' && !setsNoTransform(route) ? new RouteCompression(route.compression) : undefined,
     };
   });
   return {
