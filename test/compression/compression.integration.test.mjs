@@ -318,6 +318,37 @@ describe('HEAD and HTTP/1.0', () => {
     for (const h of ['content-encoding', 'vary', 'content-type', 'content-length']) assert.equal(head.headers[h], getr.headers[h], h);
   });
 
+  it('pipelined requests: each compressed response is complete, in order, before the next', async () => {
+    const one = 'GET /chunked HTTP/1.1\r\nHost: x\r\nAccept-Encoding: gzip\r\n\r\n';
+    const { data } = await rawRequest(proxy.port, `${one}${one}GET /html HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`);
+    let rest = Buffer.from(data, 'latin1');
+    const expected = Buffer.concat([text(300), text(300, 1)]);
+    for (let n = 0; n < 3; n++) {
+      const s = rest.toString('latin1');
+      const headEnd = s.indexOf('\r\n\r\n');
+      const head = s.slice(0, headEnd);
+      let i = headEnd + 4;
+      if (n < 2) {
+        assert.match(head, /Content-Encoding: gzip/i);
+        const chunks = [];
+        for (;;) {
+          const lineEnd = s.indexOf('\r\n', i);
+          const size = parseInt(s.slice(i, lineEnd), 16);
+          i = lineEnd + 2;
+          if (size === 0) break;
+          chunks.push(rest.subarray(i, i + size));
+          i += size + 2;
+        }
+        i += 2;
+        assert.deepEqual(zlib.gunzipSync(Buffer.concat(chunks)), expected, `response ${n}`);
+      } else {
+        assert.doesNotMatch(head, /Content-Encoding/i);
+        assert.equal(sha(rest.subarray(i)), sha(HTML_20K));
+      }
+      rest = rest.subarray(i);
+    }
+  });
+
   it('HTTP/1.0: the compressed body is close-delimited (no chunked encoding)', async () => {
     const { data, closed } = await rawRequest(proxy.port, 'GET /html HTTP/1.0\r\nHost: x\r\nAccept-Encoding: gzip\r\n\r\n');
     assert.ok(closed, 'the connection is closed at the end of the body');
