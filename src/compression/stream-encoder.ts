@@ -29,6 +29,8 @@ export interface EncoderOwner {
 export class StreamEncoder {
   private readonly z: Transform;
   private resumeInput: (() => void) | null = null;
+  /** Body bytes given to the compressor (for metrics). */
+  bytesIn = 0;
   /** Input written since the last flush. */
   private unflushed = false;
   private done = false;
@@ -36,7 +38,7 @@ export class StreamEncoder {
   constructor(
     private readonly out: EncodedOutput,
     private readonly owner: EncoderOwner,
-    private readonly coding: Algorithm,
+    readonly coding: Algorithm,
     level: number,
     lengthHint: number,
     /**
@@ -57,6 +59,7 @@ export class StreamEncoder {
   write(chunk: Buffer): boolean {
     if (this.done) return true;
     this.unflushed = true;
+    this.bytesIn += chunk.length;
     return this.z.write(chunk);
   }
 

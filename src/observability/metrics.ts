@@ -105,6 +105,8 @@ export class ProxyMetrics {
   private readonly targets = new Map<string, TargetSeries>();
   private readonly retries = new Map<string, number>();
   private readonly reloads = { success: 0, failure: 0 };
+  /** Compressed responses and their bytes before / after, by algorithm (routes[].compression). */
+  private readonly compression = new Map<string, { responses: number; bytesIn: number; bytesOut: number }>();
   /** Set in the worker that serves /metrics: gathers every worker's registry (workers/worker.ts). */
   private clusterGather: (() => Promise<MetricFamilySnapshot[][]>) | undefined;
   private sources: MetricSources | undefined;
@@ -171,6 +173,15 @@ export class ProxyMetrics {
       const c = cache();
       return c === undefined ? [] : [{ labels: {}, value: c.purged }];
     });
+    m('barbican_compressed_responses_total', 'Responses sent compressed (routes[].compression), by algorithm; streamed or from a compressed copy kept by the cache.', 'counter', () =>
+      [...this.compression].map(([algorithm, c]) => ({ labels: { algorithm }, value: c.responses })),
+    );
+    m('barbican_compression_input_bytes_total', 'Body bytes of compressed responses before compression, by algorithm.', 'counter', () =>
+      [...this.compression].map(([algorithm, c]) => ({ labels: { algorithm }, value: c.bytesIn })),
+    );
+    m('barbican_compression_output_bytes_total', 'Body bytes of compressed responses as sent, by algorithm (output / input is the ratio achieved).', 'counter', () =>
+      [...this.compression].map(([algorithm, c]) => ({ labels: { algorithm }, value: c.bytesOut })),
+    );
     m('barbican_config_reloads_total', 'Configuration reloads, by result.', 'counter', () => [
       { labels: { result: 'success' }, value: this.reloads.success },
       { labels: { result: 'failure' }, value: this.reloads.failure },
@@ -250,6 +261,15 @@ export class ProxyMetrics {
         s.rejections.set(errorCode, (s.rejections.get(errorCode) ?? 0) + 1);
       }
     }
+  }
+
+  /** A response was sent compressed with `algorithm`: `bytesIn` before, `bytesOut` after. */
+  compressed(algorithm: string, bytesIn: number, bytesOut: number): void {
+    let c = this.compression.get(algorithm);
+    if (c === undefined) this.compression.set(algorithm, (c = { responses: 0, bytesIn: 0, bytesOut: 0 }));
+    c.responses++;
+    c.bytesIn += bytesIn;
+    c.bytesOut += bytesOut;
   }
 
   /** Upstream tries after the first, counted when the request ends. */

@@ -8,6 +8,7 @@
 import { notModifiedHeaders, serializeStoredHead, type CachedResponse, type DerivedRepresentation, type StoredHit } from '../cache/index.js';
 import { addVaryAcceptEncoding, compressBuffer, toEncodedHead, type Algorithm, type RouteCompression } from '../compression/index.js';
 import { ProxyError } from '../errors/index.js';
+import { sharedMetrics } from '../observability/metrics.js';
 import type { ClientGoneListener } from '../server/response-writer.js';
 import { fail, log } from './exit.js';
 import { applyResponseFilters } from './filter.js';
@@ -47,16 +48,24 @@ export function serveEncodedHit(s: Session, route: CompiledRoute, c: RouteCompre
     sendRepresentation(s, route, hit, rep);
     return true;
   }
-  encodeOnce(r, name, coding, c.levels[coding], new EncodedHit(s, route, hit));
+  encodeOnce(r, name, coding, c.levels[coding], new EncodedHit(s, route, hit, coding));
   return true;
 }
 
-function sendRepresentation(s: Session, route: CompiledRoute, hit: StoredHit, rep: DerivedRepresentation): void {
+function sendRepresentation(s: Session, route: CompiledRoute, hit: StoredHit, rep: DerivedRepresentation, coding: Algorithm | null = codingOf(rep)): void {
   const status = hit.response.status;
+  if (coding !== null && s.req.method !== 'HEAD' && s.runtime.config.metrics.enabled) sharedMetrics.compressed(coding, hit.response.body.length, rep.body.length);
   const perHit = ['Age', String(hit.age), 'Cache-Status', hit.cacheStatus];
   if (route.storedHits) s.res.sendStored(status, applyResponseFilters(s, perHit), rep.head, rep.body);
   else s.res.send(status, applyResponseFilters(s, [...perHit, ...rep.headers]), rep.body);
   log(s);
+}
+
+/** The coding of a kept representation (its Content-Encoding line is the last one toEncodedHead adds), or null. */
+function codingOf(rep: DerivedRepresentation): Algorithm | null {
+  const h = rep.headers;
+  for (let i = h.length - 2; i >= 0; i -= 2) if (h[i] === 'Content-Encoding') return h[i + 1] as Algorithm;
+  return null;
 }
 
 /** Hits waiting for the compression of a stored response (by response, then representation name). */
@@ -96,6 +105,7 @@ class EncodedHit implements ClientGoneListener {
     private readonly s: Session,
     private readonly route: CompiledRoute,
     private readonly hit: StoredHit,
+    private readonly coding: Algorithm,
   ) {
     s.res.whenClientGone(this);
   }
@@ -107,13 +117,13 @@ class EncodedHit implements ClientGoneListener {
   done(rep: DerivedRepresentation | null, err: Error | null): void {
     const s = this.s;
     if (s.logged) return;
-    if (rep !== null) return sendRepresentation(s, this.route, this.hit, rep);
+    if (rep !== null) return sendRepresentation(s, this.route, this.hit, rep, this.coding);
     // Nothing was sent yet: the client still gets the content, uncompressed.
     s.runtime.logger.warn({ requestId: s.requestId, code: 'COMPRESSION_FAILED', err }, 'compressing a stored response failed; sent uncompressed');
     const r = this.hit.response;
     const headers = [...r.headers];
     addVaryAcceptEncoding(headers);
-    sendRepresentation(s, this.route, this.hit, { headers, head: serializeStoredHead(r.status, headers, r.body.length), body: r.body });
+    sendRepresentation(s, this.route, this.hit, { headers, head: serializeStoredHead(r.status, headers, r.body.length), body: r.body }, null);
   }
 
   clientGone(): void {

@@ -15,6 +15,7 @@ import { ReplayableBody } from '../upstream/replay-body.js';
 import { conditionOf, type RetryCondition } from '../upstream/retry-policy.js';
 import type { UpstreamCall } from '../upstream/target-pool.js';
 import type { UpstreamExchange } from '../upstream/upstream-connection.js';
+import { sharedMetrics } from '../observability/metrics.js';
 import { fail, log } from './exit.js';
 import { applyResponseFilters } from './filter.js';
 import type { CompiledRoute, CompiledUpstream, UpstreamTarget } from './runtime.js';
@@ -246,8 +247,10 @@ class ForwardExchange implements UpstreamExchange, ClientGoneListener, EncoderOw
   }
 
   encoderEnded(): void {
+    const encoder = this.encoder!;
     this.encoder = null;
     this.res.end();
+    if (this.s.runtime.config.metrics.enabled) sharedMetrics.compressed(encoder.coding, encoder.bytesIn, this.res.bytesWritten);
     log(this.s);
   }
 

@@ -8,7 +8,7 @@ import http from 'node:http';
 import { once } from 'node:events';
 import zlib from 'node:zlib';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { startOrigin, startProxy, simpleConfig, request, rawRequest } from '../helpers.mjs';
+import { startOrigin, startProxy, simpleConfig, request, rawRequest, adminRequest } from '../helpers.mjs';
 
 const KiB = 1024;
 const MiB = 1024 * KiB;
@@ -159,7 +159,7 @@ let proxy;
 
 before(async () => {
   origin = await startOrigin(handler);
-  const config = simpleConfig(origin.url, { compression: {} }, { cache: { maxBytes: '4MiB' } });
+  const config = simpleConfig(origin.url, { compression: {} }, { cache: { maxBytes: '4MiB' }, admin: { address: '127.0.0.1:0' } });
   config.routes = [
     { name: 'sse', match: { pathPrefix: '/sse/' }, upstream: 'origin', compression: { types: ['text/event-stream', 'text/plain'], algorithms: ['gzip', 'br'] } },
     { name: 'cached', match: { pathPrefix: '/cached' }, upstream: 'origin', cache: { enabled: true }, compression: {} },
@@ -467,5 +467,22 @@ describe('with the cache', () => {
     assert.equal(png.headers['content-encoding'], undefined);
     assert.equal(png.headers.vary, undefined);
     assert.equal(sha(png.body), sha(HTML_20K));
+  });
+});
+
+describe('metrics', () => {
+  it('compressed responses and their bytes before and after, by algorithm', async () => {
+    const metric = async () => (await adminRequest(proxy, '/metrics')).body.toString();
+    const value = (text, name, algorithm) => Number(new RegExp(`^${name}\\{algorithm="${algorithm}"\\} (\\d+)`, 'm').exec(text)?.[1] ?? 0);
+    const before = await metric();
+    await get('/html', { 'accept-encoding': 'gzip' });
+    await get('/html', { 'accept-encoding': 'gzip' });
+    await get('/html'); // identity: not counted
+    const after = await metric();
+    assert.equal(value(after, 'barbican_compressed_responses_total', 'gzip') - value(before, 'barbican_compressed_responses_total', 'gzip'), 2);
+    const input = value(after, 'barbican_compression_input_bytes_total', 'gzip') - value(before, 'barbican_compression_input_bytes_total', 'gzip');
+    const output = value(after, 'barbican_compression_output_bytes_total', 'gzip') - value(before, 'barbican_compression_output_bytes_total', 'gzip');
+    assert.equal(input, 2 * HTML_20K.length);
+    assert.ok(output > 0 && output < input / 4, `output ${output} for input ${input}`);
   });
 });
