@@ -2,7 +2,7 @@
 import type { Transform } from 'node:stream';
 import * as zlib from 'node:zlib';
 import type { Algorithm } from './config.js';
-import { createZstdCompress, zstdCompress } from './zstd.js';
+import { createZstdCompress, zstdCompress, zstdCompressSync } from './zstd.js';
 
 /** Output chunk size of the streaming compressors (zlib's default is 16 KiB). */
 const CHUNK_SIZE = 32 * 1024;
@@ -45,6 +45,18 @@ export function flushCompressor(coding: Algorithm, stream: Transform): void {
   const z = stream as zlib.Gzip;
   if (coding === 'gzip') z.flush(zlib.constants.Z_SYNC_FLUSH);
   else z.flush();
+}
+
+/** Compresses a whole buffer on the event loop: only for small fixed bodies, once (respond routes). */
+export function compressSync(coding: Algorithm, level: number, body: Buffer): Buffer {
+  switch (coding) {
+    case 'br':
+      return zlib.brotliCompressSync(body, { params: brotliParams(level, body.length) });
+    case 'gzip':
+      return zlib.gzipSync(body, { level });
+    case 'zstd':
+      return zstdCompressSync(body, level);
+  }
 }
 
 /** Compresses a whole buffer on the thread pool (a stored response, compressed once). */

@@ -4,6 +4,6 @@ export { negotiateEncoding, parseAcceptEncoding } from './accept-encoding.js';
 export { addVaryAcceptEncoding, toEncodedHead, weakETag } from './header-edits.js';
 export { DEFAULT_TYPES, MediaTypeMatcher } from './media-types.js';
 export { RouteCompression, type Compressibility, type CompressionRequest } from './policy.js';
-export { compressBuffer, createCompressor } from './compressors.js';
+export { compressBuffer, compressSync, createCompressor } from './compressors.js';
 export { StreamEncoder, type EncodedOutput, type EncoderOwner } from './stream-encoder.js';
 export { ZSTD_AVAILABLE } from './zstd.js';

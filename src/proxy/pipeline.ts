@@ -18,6 +18,7 @@ import { clientAddress } from '../upstream/trusted-proxies.js';
 import { fail, log } from './exit.js';
 import { applyResponseFilters, runRequestFilters } from './filter.js';
 import { serveEncodedHit } from './compressed-hit.js';
+import { respondEncoded } from './compressed-respond.js';
 import { forward } from './forward.js';
 import type { CompiledRoute, CompiledUpstream, Runtime } from './runtime.js';
 import { Session } from './session.js';
@@ -81,6 +82,7 @@ function afterFilters(s: Session, route: CompiledRoute): ProxyError | void {
   const action = route.action;
   switch (action.kind) {
     case 'respond':
+      if (route.compression !== undefined) return respondEncoded(s, route.compression, action);
       return respond(s, action.status, action.headers, action.body);
     case 'redirect':
       return respond(s, action.status, ['Location', expandRedirect(action.to, s)], Buffer.alloc(0));

@@ -227,7 +227,7 @@ function assembleRuntime(config: Config, logger: Logger, registry: TargetStateRe
       cache: cache !== undefined && route.cache?.enabled === true && action.kind === 'upstream' ? new RouteCache(cache, route.cache) : undefined,
       // A route whose own header edits say no-transform never compresses (RFC 9111 §5.2.2.6);
       // decided here once, so cache hits (whose filters run after the decision) agree.
-      compression: route.compression?.enabled === true && action.kind === 'upstream' && !setsNoTransform(route) ? new RouteCompression(route.compression) : undefined,
+      compression: route.compression?.enabled === true && action.kind !== 'redirect' && !setsNoTransform(route) ? new RouteCompression(route.compression) : undefined,
     };
   });
   return {

@@ -166,6 +166,7 @@ before(async () => {
     { name: 'plain', match: { pathPrefix: '/plain/' }, upstream: 'origin' },
     { name: 'off', match: { pathPrefix: '/off/' }, upstream: 'origin', compression: { enabled: false } },
     { name: 'nt', match: { path: '/nt-filter' }, upstream: 'origin', responseHeaders: { set: { 'cache-control': 'no-transform' } }, compression: {} },
+    { name: 'fixed', match: { path: '/fixed' }, respond: { status: 200, body: text(4000).toString(), headers: { 'content-type': 'text/html', etag: '"f1"' } }, compression: {} },
     { name: 'main', upstream: 'origin', compression: { types: ['text/html', 'application/json', 'text/plain', 'image/svg+xml'] } },
   ];
   proxy = await startProxy(config);
@@ -484,5 +485,26 @@ describe('metrics', () => {
     const output = value(after, 'barbican_compression_output_bytes_total', 'gzip') - value(before, 'barbican_compression_output_bytes_total', 'gzip');
     assert.equal(input, 2 * HTML_20K.length);
     assert.ok(output > 0 && output < input / 4, `output ${output} for input ${input}`);
+  });
+});
+
+describe('respond routes', () => {
+  it('a fixed body is compressed like a forwarded one (same head for HEAD, identity with Vary)', async () => {
+    const br = await get('/fixed', { 'accept-encoding': 'br' });
+    assert.equal(br.headers['content-encoding'], 'br');
+    assert.equal(br.headers.vary, 'Accept-Encoding');
+    assert.equal(br.headers.etag, 'W/"f1"');
+    assert.equal(Number(br.headers['content-length']), br.body.length);
+    assert.equal(decode('br', br.body).toString(), text(4000).toString());
+    const again = await get('/fixed', { 'accept-encoding': 'br' });
+    assert.deepEqual(again.body, br.body);
+    const head = await get('/fixed', { 'accept-encoding': 'br' }, 'HEAD');
+    assert.equal(head.headers['content-length'], br.headers['content-length']);
+    assert.equal(head.body.length, 0);
+    const id = await get('/fixed');
+    assert.equal(id.headers['content-encoding'], undefined);
+    assert.equal(id.headers.vary, 'Accept-Encoding');
+    assert.equal(id.headers.etag, '"f1"');
+    assert.equal(id.body.toString(), text(4000).toString());
   });
 });
