@@ -3,6 +3,7 @@
  * (traefik-style per-object status), and how the last reload went.
  */
 import type { CompiledUpstream, Runtime, UpstreamTarget } from '../proxy/runtime.js';
+import { sharedMetrics } from '../observability/metrics.js';
 import type { AdminHost } from './host.js';
 import { redact } from './redaction.js';
 
@@ -72,6 +73,7 @@ export function status(host: AdminHost): object {
     pid: process.pid,
     connections: host.connections(),
     inFlight: host.inFlight(),
+    websocketTunnels: sharedMetrics.tunnels,
     reload: host.lastReload() ?? null,
     routes: routeStatus(rt),
     upstreams: [...rt.upstreams.values()].map((u) => upstreamStatus(u, rt, now)),

@@ -22,6 +22,8 @@ export const ERROR_CODES = {
   REQUEST_TRANSFER_CODING_UNSUPPORTED: { status: 501, source: 'downstream', retryable: false, summary: 'The request body uses a transfer coding other than chunked (RFC 9112 §6.1); it is not forwarded.' },
   REQUEST_METHOD_NOT_ALLOWED: { status: 405, source: 'downstream', retryable: false, summary: 'The method is not proxied (CONNECT).' },
   REQUEST_UPGRADE_UNSUPPORTED: { status: 501, source: 'downstream', retryable: false, summary: 'The request asks for a protocol upgrade that this route does not allow.' },
+  WEBSOCKET_HANDSHAKE_INVALID: { status: 400, source: 'downstream', retryable: false, summary: 'A WebSocket upgrade request is not a valid opening handshake (RFC 6455 §4.1: GET, HTTP/1.1, Upgrade: websocket, Connection: upgrade, one 16-byte Sec-WebSocket-Key, one Sec-WebSocket-Version, no body); it never reaches a target.' },
+  WEBSOCKET_IDLE_TIMEOUT: { status: 504, source: 'downstream', retryable: false, summary: 'A WebSocket tunnel carried nothing either way for its idle timeout (server.limits.websocketIdleTimeout); both connections were closed. Logged only (the 101 was sent).' },
   REQUEST_EXPECTATION_FAILED: { status: 417, source: 'downstream', retryable: false, summary: 'The request has an Expect other than 100-continue (RFC 9110 §10.1.1); the connection is closed.' },
   REQUEST_HEADERS_TOO_LARGE: { status: 431, source: 'downstream', retryable: false, summary: 'The request head is larger than server.limits.maxHeaderBytes, or has more than server.limits.maxHeaderCount fields.' },
   REQUEST_URI_TOO_LONG: { status: 414, source: 'downstream', retryable: false, summary: 'The request target is longer than server.limits.maxUrlBytes.' },

@@ -101,6 +101,10 @@ export class ProxyMetrics {
   readonly registry = new Registry();
   /** Requests being handled now (set by the pipeline entry and log()). */
   inFlight = 0;
+  /** WebSocket tunnels open now (up at the 101, down when the tunnel is logged). */
+  tunnels = 0;
+  /** WebSocket tunnels opened since start. */
+  tunnelsOpened = 0;
   private readonly routes = new Map<string, RouteSeries>();
   private readonly targets = new Map<string, TargetSeries>();
   private readonly retries = new Map<string, number>();
@@ -120,6 +124,8 @@ export class ProxyMetrics {
       this.perRoute((route, s, out) => histogramSamples('barbican_request_duration_seconds', { route }, s.duration, out)),
     );
     m('barbican_requests_in_flight', 'Requests being handled now.', 'gauge', () => [{ labels: {}, value: this.inFlight }]);
+    m('barbican_websocket_tunnels_open', 'WebSocket tunnels open now (the target answered 101 and neither side has closed).', 'gauge', () => [{ labels: {}, value: this.tunnels }]);
+    m('barbican_websocket_tunnels_total', 'WebSocket tunnels opened since start.', 'counter', () => [{ labels: {}, value: this.tunnelsOpened }]);
     m('barbican_request_bytes_total', 'Request body bytes received from clients, by route.', 'counter', () =>
       this.perRoute((route, s, out) => out.push({ labels: { route }, value: s.bytesIn })),
     );

@@ -27,9 +27,13 @@ export function log(s: Session, err?: ProxyError): void {
   const rt = s.runtime;
   const status = err?.code === 'CLIENT_ABORTED' ? 499 : s.res.status;
   const durationMs = performance.now() - req.startTime;
-  // The request is no longer in flight (counted up where the pipeline is entered: reload.ts).
-  rt.inFlight--;
-  sharedMetrics.inFlight--;
+  // The request is no longer in flight (counted up where the pipeline is entered: reload.ts);
+  // a tunnel stopped counting as in flight at its 101 (websocket-tunnel.ts).
+  if (s.tunneled) sharedMetrics.tunnels--;
+  else {
+    rt.inFlight--;
+    sharedMetrics.inFlight--;
+  }
   if (rt.config.metrics.enabled) {
     sharedMetrics.requestEnded(s.route?.name, req.method, status, durationMs / 1000, req.body.bytesReceived, s.res.bytesWritten, err?.code ?? s.errorCode);
     if (s.retries > 0 && s.route?.action.kind === 'upstream') sharedMetrics.retried(s.route.action.upstream.name, s.retries);

@@ -10,7 +10,8 @@ import { StreamEncoder, type EncoderOwner } from '../compression/index.js';
 import { ProxyError } from '../errors/index.js';
 import type { ClientGoneListener, ResponseWriter } from '../server/response-writer.js';
 import type { BodySource } from '../upstream/body-source.js';
-import { forwardRequestHeaders, forwardResponseHeaders, serializeRequestHead } from '../upstream/forwarded-headers.js';
+import { forwardableTrailers, serializeFields } from '../server/trailer-fields.js';
+import { forwardInterimHeaders, forwardRequestHeaders, forwardResponseHeaders, serializeRequestHead } from '../upstream/forwarded-headers.js';
 import { ReplayableBody } from '../upstream/replay-body.js';
 import { conditionOf, type RetryCondition } from '../upstream/retry-policy.js';
 import type { UpstreamCall } from '../upstream/target-pool.js';
@@ -34,19 +35,26 @@ export function forward(s: Session, route: CompiledRoute, upstream: CompiledUpst
   }
   body.limit = route.maxBodyBytes;
 
-  // RFC 9110 §10.1.1: answer 100-continue ourselves; the upstream gets the body re-framed.
+  const exchange = new ForwardExchange(s, route, upstream, tee);
+  // RFC 9110 §10.1.1: Barbican answers 100-continue itself (the upstream gets the body
+  // re-framed, without Expect), and only once the request is going to be sent: access control,
+  // rate limits and the Content-Length limit have had their say (a 401/403/429/413 goes out
+  // instead of the 100), and a connection to a target is open (a 502/503 likewise). An HTTP/1.0
+  // client gets no 1xx (§15.2).
   if (req.httpMinor === 1 && !body.complete) {
     const expect = s.header('expect');
-    if (expect !== undefined && expect.toLowerCase() === '100-continue') s.res.writeContinue();
+    if (expect !== undefined && expect.toLowerCase() === '100-continue') exchange.continueDue = true;
   }
-
-  const exchange = new ForwardExchange(s, route, upstream, tee);
   s.res.whenClientGone(exchange);
   exchange.start();
 }
 
 class ForwardExchange implements UpstreamExchange, ClientGoneListener, EncoderOwner {
   call: UpstreamCall | null = null;
+  /** The client waits for 100 Continue before sending its body (sent at the first connection). */
+  continueDue = false;
+  /** The response's trailer section, filtered (null: none; see onResponseTrailers). */
+  private trailers: string | null = null;
   readonly isHead: boolean;
   private resumeOnDrain: (() => void) | null = null;
   private readonly res: ResponseWriter;
@@ -226,6 +234,27 @@ class ForwardExchange implements UpstreamExchange, ClientGoneListener, EncoderOw
   onConnected(): void {
     // Latency is the target's time to answer, not the time to connect to it.
     if (this.upstream.tracksLatency) this.tryStart = performance.now();
+    if (this.continueDue) {
+      this.continueDue = false;
+      this.res.writeContinue();
+    }
+  }
+
+  /**
+   * RFC 9110 §15.2: interim responses are relayed to HTTP/1.1 clients (103 Early Hints lets the
+   * browser preload while the origin works), except 100: Barbican answers Expect itself, so a
+   * target's 100 is about the hop it received the body on, not the client's. The writer drops
+   * them for HTTP/1.0 clients and once the final head is out.
+   */
+  onInformational(status: number, _reason: string, rawHeaders: string[]): void {
+    if (status === 100 || this.discarding) return;
+    this.res.writeInformational(status, forwardInterimHeaders(rawHeaders, this.s.runtime.hiddenResponseHeaders));
+  }
+
+  /** RFC 9112 §7.1.2: the trailer section goes on to the client when the response to it is chunked. */
+  onResponseTrailers(rawTrailers: string[]): void {
+    const fields = forwardableTrailers(rawTrailers);
+    this.trailers = fields === null ? null : serializeFields(fields);
   }
 
   retainsData(): boolean {
@@ -242,14 +271,20 @@ class ForwardExchange implements UpstreamExchange, ClientGoneListener, EncoderOw
     this.tee?.onEnd();
     // A compressed body ends once the compressor has emitted its last bytes (encoderEnded).
     if (this.encoder !== null) return this.encoder.end();
-    this.res.end();
+    this.endResponse();
     log(this.s);
+  }
+
+  /** Ends the response, with the target's trailer section when it sent one (RFC 9112 §7.1.2). */
+  private endResponse(): void {
+    if (this.trailers === null) this.res.end();
+    else this.res.endWithTrailers(this.trailers);
   }
 
   encoderEnded(): void {
     const encoder = this.encoder!;
     this.encoder = null;
-    this.res.end();
+    this.endResponse();
     if (this.s.runtime.config.metrics.enabled) sharedMetrics.compressed(encoder.coding, encoder.bytesIn, this.res.bytesWritten);
     log(this.s);
   }

@@ -23,6 +23,8 @@ import { forward } from './forward.js';
 import type { CompiledRoute, CompiledUpstream, Runtime } from './runtime.js';
 import { Session } from './session.js';
 import { parseTarget } from './request-target.js';
+import { openWebSocket } from './websocket.js';
+import { checkWebSocketHandshake } from './websocket-handshake.js';
 
 export function createPipeline(runtime: () => Runtime): RequestHandler {
   return {
@@ -57,7 +59,12 @@ function handleRequest(s: Session): ProxyError | void {
   s.host = target.host;
   s.path = target.path;
   s.query = target.query;
-  if (req.upgrade) return new ProxyError('REQUEST_UPGRADE_UNSUPPORTED');
+  // RFC 6455 §4.1: only a well-formed WebSocket handshake goes further (the connection closes
+  // after any refusal, so nothing behind a refused upgrade is read as HTTP).
+  if (req.upgrade) {
+    const refused = checkWebSocketHandshake(req);
+    if (refused !== null) return refused;
+  }
   if (req.contentLength < 0 && !isPlainChunked(s.header('transfer-encoding'))) {
     return new ProxyError('REQUEST_TRANSFER_CODING_UNSUPPORTED');
   }
@@ -69,6 +76,7 @@ function handleRequest(s: Session): ProxyError | void {
   const route = rt.routes.match(s);
   if (route === undefined) return fail(s, new ProxyError('ROUTE_NOT_FOUND', `no route for ${req.method} ${s.host}${s.path}`));
   s.route = route;
+  if (req.upgrade && !route.websocket) return fail(s, new ProxyError('REQUEST_UPGRADE_UNSUPPORTED', `websocket is off on route ${route.name}`));
 
   // --- filters that may answer (access control plugs in here) ---
   // A filter may answer, or decide asynchronously (JWT, forward auth): then the rest of the
@@ -87,6 +95,8 @@ function afterFilters(s: Session, route: CompiledRoute): ProxyError | void {
     case 'redirect':
       return respond(s, action.status, ['Location', expandRedirect(action.to, s)], Buffer.alloc(0));
     case 'upstream':
+      // A WebSocket handshake is never a cache lookup; it may become a tunnel (websocket.ts).
+      if (s.req.upgrade) return openWebSocket(s, route, action.upstream);
       // Routes without cache go straight upstream: no lookup, no tee.
       if (route.cache !== undefined) return cached(s, route, action.upstream, true);
       return forward(s, route, action.upstream);

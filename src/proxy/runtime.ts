@@ -71,6 +71,10 @@ export interface CompiledRoute {
   readonly storedHits: boolean;
   /** Response compression (undefined: no `compression` block, or enabled: false; one null check per response). */
   readonly compression: RouteCompression | undefined;
+  /** WebSocket handshakes are proxied (routes[].websocket). */
+  readonly websocket: boolean;
+  /** A tunnel with no byte either way for this long is closed (ms). */
+  readonly websocketIdleTimeout: number;
 }
 
 export interface Runtime {
@@ -224,6 +228,8 @@ function assembleRuntime(config: Config, logger: Logger, registry: TargetStateRe
         idleTimeout: route.timeouts?.idle ?? timeouts.idle,
       },
       storedHits: edits?.onResponse === undefined,
+      websocket: route.websocket,
+      websocketIdleTimeout: route.timeouts?.websocketIdle ?? config.server.limits.websocketIdleTimeout,
       cache: cache !== undefined && route.cache?.enabled === true && action.kind === 'upstream' ? new RouteCache(cache, route.cache) : undefined,
       // A route whose own header edits say no-transform never compresses (RFC 9111 §5.2.2.6);
       // decided here once, so cache hits (whose filters run after the decision) agree.

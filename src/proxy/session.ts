@@ -32,6 +32,12 @@ export class Session implements MatchInput {
   errorCode: ErrorCode | undefined;
   errorDetail: string | undefined;
   logged = false;
+  /**
+   * The target answered 101 and the request became a WebSocket tunnel: it no longer counts as a
+   * request in flight of its runtime (a reload retires the runtime without waiting for it) but
+   * as an open tunnel, until it closes and is logged.
+   */
+  tunneled = false;
 
   constructor(
     readonly req: DownstreamRequest,

@@ -58,6 +58,7 @@ export const respondSchema = z.strictObject({
 export const routeTimeoutsSchema = z.strictObject({
   responseHeaders: duration().optional().describe('Overrides the upstream responseHeaders timeout.'),
   idle: duration().optional().describe('Overrides the upstream idle timeout.'),
+  websocketIdle: duration().optional().describe('Overrides server.limits.websocketIdleTimeout for WebSocket tunnels of this route.'),
 });
 
 export const routeSchema = z
@@ -76,6 +77,10 @@ export const routeSchema = z
     rateLimit: rateLimitSchema.optional(),
     cache: routeCacheSchema.optional(),
     compression: routeCompressionSchema.optional(),
+    websocket: z
+      .boolean()
+      .default(true)
+      .describe('Proxy WebSocket handshakes (RFC 6455 Upgrade) on this route: once the target answers 101 the connection becomes a tunnel. On by default, as in Caddy and Traefik (nginx needs explicit Upgrade/Connection lines, a common trap). false answers upgrade requests 501 REQUEST_UPGRADE_UNSUPPORTED without asking the target.'),
   })
   .refine((r) => [r.upstream, r.redirect, r.respond].filter((v) => v !== undefined).length === 1, 'a route needs exactly one of upstream, redirect, respond')
   .refine(rateLimitKeyIsChecked, { message: 'rateLimit key jwt:CLAIM needs access.jwt, and key apiKey needs access.apiKeys', path: ['rateLimit', 'key'] });

@@ -33,6 +33,7 @@ export const limitsSchema = z
     requestTimeout: duration().default(60_000).describe('Time a client has to send the complete request, body included; then 408 and close.'),
     keepAliveTimeout: duration().default(5_000).describe('How long an idle client keep-alive connection is kept open (counted once the last response is fully sent).'),
     sendTimeout: duration().default(60_000).describe('Longest a client may go without taking any of a response being sent to it; then the connection is cut (like nginx send_timeout).'),
+    websocketIdleTimeout: duration().default(600_000).describe('How long a WebSocket tunnel may carry no byte in either direction before both connections are closed (routes may override with timeouts.websocketIdle). Longer than nginx\'s 60 s proxy_read_timeout, which cuts quiet sockets of applications that ping every minute or two.'),
     maxConnections: z.number().int().min(1).default(10_000).describe('Most client connections open at once across all listeners; further ones are closed at accept.'),
     maxConnectionsPerIp: z.number().int().min(0).default(0).describe('Most client connections from one client IP at once (0 = no cap).'),
   })

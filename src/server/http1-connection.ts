@@ -11,7 +11,8 @@ import type { DownstreamRequest } from './downstream-request.js';
 import { HTTPParser, METHODS, socketHandle, startReading, stopReading, type LlhttpError, type LlhttpParser, type OnHeadersComplete } from './llhttp.js';
 import { RequestBody } from './request-body.js';
 import { checkRequestHead } from './request-guard.js';
-import { ResponseWriter, type ClientGoneListener, type ResponseTarget } from './response-writer.js';
+import { forwardableTrailers } from './trailer-fields.js';
+import { ResponseWriter, type ClientGoneListener, type DeadlineWatcher, type ResponseTarget } from './response-writer.js';
 
 /** What a connection needs from the proxy: the pipeline entry points. */
 export interface RequestHandler {
@@ -54,6 +55,8 @@ class Exchange implements ResponseTarget {
   onClientGone: ClientGoneListener | null = null;
   /** A request refused before it reaches the pipeline (bad head, head timeout). */
   rejection: ProxyError | null = null;
+  /** An upgrade request: the bytes that followed its head in the same read (null until known). */
+  upgradeHead: Buffer | null = null;
 
   constructor(
     readonly conn: Http1Connection,
@@ -80,7 +83,13 @@ class Exchange implements ResponseTarget {
   onFinish(aborted: boolean): void {
     this.conn.finished(this, aborted);
   }
+
+  takeOver(watcher: DeadlineWatcher): Buffer {
+    return this.conn.takeOver(this, watcher);
+  }
 }
+
+const EMPTY = Buffer.alloc(0);
 
 export class Http1Connection {
   readonly remoteAddress: string;
@@ -108,6 +117,10 @@ export class Http1Connection {
   idleDeadline = 0;
   /** Between requests on a keep-alive connection. */
   private idle = false;
+  /** An upgrade request whose following bytes are still to be set aside (see setUpgradeHead). */
+  private upgrading: Exchange | null = null;
+  /** After a 101: the tunnel, whose deadlines the sweep checks; the socket is no longer HTTP. */
+  private tunnel: DeadlineWatcher | null = null;
   /** Bytes queued for the client at the last sweep, and since when that has not changed. */
   private unsentSeen = 0;
   private sendStalledSince = 0;
@@ -154,6 +167,7 @@ export class Http1Connection {
   /** Called by the sweep with the current time; enforces the deadlines. */
   checkDeadlines(now: number): void {
     if (this.closed) return;
+    if (this.tunnel !== null) this.tunnel.checkDeadlines(now);
     // A response still queued for the client: the client must keep taking it (sendTimeout),
     // and the connection is not idle until it is all sent.
     const unsent = this.socket.writableLength;
@@ -199,6 +213,7 @@ export class Http1Connection {
     this.idleDeadline = 0;
     const ret = this.parser.execute(chunk);
     if (typeof ret !== 'number') this.onParseError(ret);
+    else if (this.upgrading !== null) this.setUpgradeHead(chunk.subarray(ret));
   };
 
   /** After each read parsed by the consumed parser. */
@@ -206,7 +221,34 @@ export class Http1Connection {
     this.idle = false;
     this.idleDeadline = 0;
     if (typeof ret !== 'number') this.onParseError(ret);
+    else if (this.upgrading !== null) this.setUpgradeHead(this.parser.getCurrentBuffer().subarray(ret));
   };
+
+  /**
+   * llhttp stopped at an upgrade request's head: the rest of the read is not HTTP. It is kept
+   * for the tunnel (a client may send its first frames without waiting for the 101), and
+   * llhttp no longer reads the socket.
+   */
+  private setUpgradeHead(rest: Buffer): void {
+    const exchange = this.upgrading!;
+    this.upgrading = null;
+    exchange.upgradeHead = rest.length === 0 ? EMPTY : rest;
+    this.unconsume();
+  }
+
+  /**
+   * RFC 9110 §15.2.2: the response to `exchange` was a 101; the socket now belongs to a tunnel.
+   * The connection stops parsing and stops treating a half-close as the client leaving; it
+   * still counts the socket, closes it on shutdown and frees its parser when it closes.
+   */
+  takeOver(exchange: Exchange, watcher: DeadlineWatcher): Buffer {
+    this.tunnel = watcher;
+    this.unconsume();
+    this.socket.removeListener('data', this.onData);
+    this.socket.removeListener('end', this.onEnd);
+    exchange.onClientGone = null;
+    return exchange.upgradeHead ?? EMPTY;
+  }
 
   /** Stops llhttp reading the handle; further input arrives as 'data' events. */
   private unconsume(): void {
@@ -277,9 +319,11 @@ export class Http1Connection {
       this.requestDeadline = req.startTime + this.host.limits.requestTimeout;
     }
     if (upgrade) {
-      // llhttp stops parsing at an upgrade; what follows is not HTTP/1.1 we can frame.
+      // llhttp stops parsing at an upgrade; what follows is not HTTP/1.1 we can frame: it goes
+      // to the tunnel if the target switches protocols, else the connection closes after the answer.
       this.closing = true;
       this.pauseReading();
+      this.upgrading = exchange;
     }
     this.enqueue(exchange, rejection);
     return 0;
@@ -290,13 +334,15 @@ export class Http1Connection {
   };
 
   private onMessageComplete = (): void => {
-    // Request trailers (RFC 9112 §7.1.2) arrive through onHeaders; they are not forwarded.
+    // A chunked body's trailer section (RFC 9112 §7.1.2) arrives through onHeaders.
+    const trailers = this.headerParts;
     this.headerParts = [];
     this.urlPart = '';
     const parsing = this.parsing;
     if (parsing !== null) {
       this.parsing = null;
       this.requestDeadline = 0;
+      if (trailers.length > 0) parsing.req.body.trailers = forwardableTrailers(trailers);
       parsing.req.body.end();
     }
   };

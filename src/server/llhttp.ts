@@ -17,6 +17,8 @@ export interface LlhttpParser {
   /** Reads straight from a stream handle in C++ (no 'data' events); kOnExecute reports each read. */
   consume(handle: object): void;
   unconsume(): void;
+  /** A copy of the read being parsed (valid inside kOnExecute): where an upgrade's following bytes are. */
+  getCurrentBuffer(): Buffer;
   [callback: number]: unknown;
 }
 

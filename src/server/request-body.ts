@@ -18,6 +18,8 @@ export class RequestBody {
   bytesReceived = 0;
   /** True once the whole body (and any trailers) has been read from the client. */
   complete = false;
+  /** The trailer section of a chunked body, filtered for forwarding (RFC 9112 §7.1.2); null: none. */
+  trailers: readonly string[] | null = null;
   /** Body byte limit; exceeding it fails the body with 413. */
   limit = Infinity;
   private held: Buffer[] | null = null;

@@ -25,6 +25,23 @@ export interface ResponseTarget {
   onClientGone: ClientGoneListener | null;
   /** Called once, when the response has been completely handed to the socket (or aborted). */
   onFinish(aborted: boolean): void;
+  /**
+   * After a 101: the connection stops speaking HTTP; returns the bytes the client sent after the
+   * request head (already read). `watcher` is checked by the connection's deadline sweep.
+   * Absent on targets that cannot switch (a sink).
+   */
+  takeOver?(watcher: DeadlineWatcher): Buffer;
+}
+
+/** A client connection after a 101: its socket and the bytes it sent after the request head. */
+export interface SwitchedConnection {
+  readonly socket: Socket;
+  readonly head: Buffer;
+}
+
+/** Something with its own deadlines, checked by the client connection's sweep (a tunnel's idle time). */
+export interface DeadlineWatcher {
+  checkDeadlines(now: number): void;
 }
 
 export class ResponseWriter {
@@ -162,5 +179,54 @@ export class ResponseWriter {
     this.writeHead(status, headers, buf.length);
     this.write(buf);
     this.end();
+  }
+
+  // --- Beyond one request/response (issue 7): interim responses, trailers, protocol switch. ---
+  // Kept apart from the framing above; none of it runs for a plain response.
+
+  /**
+   * Relays an interim response (RFC 9110 §15.2: 102, 103 Early Hints…) before the final one.
+   * Never to an HTTP/1.0 client (§15.2: it cannot parse one), never after the final head.
+   */
+  writeInformational(status: number, headers: readonly string[]): void {
+    const t = this.target;
+    if (this.headersSent || t.http10 || status < 102 || status > 199 || t.socket.destroyed) return;
+    const parts: string[] = ['HTTP/1.1 ', String(status), ' ', statusText(status), '\r\n'];
+    for (let i = 0; i < headers.length; i += 2) parts.push(headers[i]!, ': ', headers[i + 1]!, '\r\n');
+    parts.push('\r\n');
+    t.socket.write(parts.join(''), 'latin1');
+  }
+
+  /**
+   * Completes a chunked response with a trailer section (RFC 9112 §7.1.2): `fields` is the
+   * already serialized `name: value\r\n` lines. When the response is not chunked (an HTTP/1.0
+   * client, a HEAD, a bodyless status) there is nowhere to put them and they are dropped.
+   */
+  endWithTrailers(fields: string): void {
+    if (this.finished) return;
+    if (!this.chunked || this.noBody) return this.end();
+    this.finished = true;
+    const socket = this.target.socket;
+    const head = this.pendingHead ?? '';
+    this.pendingHead = null;
+    if (!socket.destroyed) socket.write(`${head}0\r\n${fields}\r\n`, 'latin1');
+    this.target.onFinish(false);
+  }
+
+  /**
+   * Sends `101 Switching Protocols` (RFC 9110 §15.2.2) with `headers` as given (the caller puts
+   * Connection and Upgrade in), and hands the connection over: returns the bytes the client
+   * already sent after its request head, or null when the client is gone or cannot switch.
+   */
+  switchProtocols(headers: readonly string[], watcher: DeadlineWatcher): SwitchedConnection | null {
+    const t = this.target;
+    if (this.headersSent || t.socket.destroyed || t.takeOver === undefined) return null;
+    this.headersSent = true;
+    this.status = 101;
+    const parts: string[] = ['HTTP/1.1 101 Switching Protocols\r\n'];
+    for (let i = 0; i < headers.length; i += 2) parts.push(headers[i]!, ': ', headers[i + 1]!, '\r\n');
+    parts.push('\r\n');
+    t.socket.write(parts.join(''), 'latin1');
+    return { socket: t.socket, head: t.takeOver(watcher) };
   }
 }

@@ -14,4 +14,6 @@ export interface BodySource {
   resume(): void;
   /** Why the body failed on the client side, or null. */
   readonly error: ProxyError | null;
+  /** The chunked body's trailer fields, filtered for forwarding (null: none); read once the body ended. */
+  readonly trailers: readonly string[] | null;
 }

@@ -5,6 +5,7 @@
  * copied: the request is re-framed for the upstream (RFC 9112 §6).
  */
 import { httpDate } from '../server/http-date.js';
+import { acceptsTrailers } from '../server/trailer-fields.js';
 import { connectionListed, HOP_BY_HOP, namesOtherHeaders } from './hop-by-hop.js';
 
 export interface ForwardingContext {
@@ -42,10 +43,18 @@ export function forwardRequestHeaders(raw: readonly string[], ctx: ForwardingCon
   let xfp: string | undefined;
   let xfh: string | undefined;
   let forwarded: string | undefined;
+  let teTrailers = false;
   for (let i = 0; i < raw.length; i += 2) {
     const name = raw[i]!;
     const lower = name.toLowerCase();
-    if (HOP_BY_HOP.has(lower) || (listed !== null && listed.has(lower)) || lower === 'x-request-id') continue;
+    if (HOP_BY_HOP.has(lower)) {
+      // RFC 9110 §10.1.4: `TE: trailers` says the client takes trailer fields; the origin must
+      // know it (gRPC over HTTP/1.1 needs it), so it is sent again for this hop. Other TE
+      // codings are about the client's connection only and stay behind.
+      if (lower === 'te' && acceptsTrailers(raw[i + 1]!)) teTrailers = true;
+      continue;
+    }
+    if ((listed !== null && listed.has(lower)) || lower === 'x-request-id') continue;
     if (REPLACED.has(lower)) {
       if (!ctx.peerTrusted) continue;
       const value = raw[i + 1]!;
@@ -63,6 +72,8 @@ export function forwardRequestHeaders(raw: readonly string[], ctx: ForwardingCon
   out.push('X-Forwarded-Host', xfh ?? ctx.clientHost);
   if (forwarded !== undefined) out.push('Forwarded', forwarded);
   out.push('X-Request-Id', ctx.requestId);
+  // TE is hop-by-hop, so a sender lists it in Connection (RFC 9110 §7.6.1, §10.1.4).
+  if (teTrailers) out.push('TE', 'trailers', 'Connection', 'TE');
   return out;
 }
 
@@ -91,6 +102,17 @@ export function forwardResponseHeaders(raw: readonly string[], hidden: ReadonlyS
   // RFC 9110 §6.6.1: a recipient with a clock adds Date to a response forwarded without one.
   if (!dated) result.push('Date', httpDate());
   return result;
+}
+
+/** The fields of an interim response (RFC 9110 §15.2) for the client: hop-by-hop and hidden ones removed. */
+export function forwardInterimHeaders(raw: readonly string[], hidden: ReadonlySet<string>): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < raw.length; i += 2) {
+    const lower = raw[i]!.toLowerCase();
+    if (HOP_BY_HOP.has(lower) || lower === 'content-length' || hidden.has(lower)) continue;
+    out.push(raw[i]!, raw[i + 1]!);
+  }
+  return out;
 }
 
 function withoutNames(headers: readonly string[], names: ReadonlySet<string>): string[] {

@@ -23,6 +23,11 @@ export class ReplayableBody implements BodySource, BodySink {
 
   constructor(private readonly source: RequestBody) {}
 
+  get trailers(): readonly string[] | null {
+    // Only Content-Length bodies are replayable, and they have no trailer section.
+    return null;
+  }
+
   get error(): ProxyError | null {
     return this.source.error;
   }

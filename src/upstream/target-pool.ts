@@ -9,7 +9,7 @@ import { connect as tlsConnect, type ConnectionOptions } from 'node:tls';
 import { ProxyError } from '../errors/index.js';
 import type { BodySource } from './body-source.js';
 import { classifyConnectError } from './classify-error.js';
-import { READ_BUFFER_SIZE, UpstreamConnection, type ConnectionOwner, type SendOptions, type UpstreamExchange } from './upstream-connection.js';
+import { READ_BUFFER_SIZE, UpstreamConnection, type ConnectionOwner, type SendOptions, type TunnelPeer, type UpstreamExchange } from './upstream-connection.js';
 
 export interface TargetPoolOptions {
   /** Target origin, e.g. http://127.0.0.1:3001. */
@@ -37,6 +37,11 @@ export interface UpstreamRequest {
   /** Safe to send twice (RFC 9110 §9.2.2); a body already partly sent is never replayed. */
   idempotent: boolean;
   options: SendOptions;
+  /**
+   * The request asks to switch protocols (a WebSocket handshake): it goes on a fresh connection,
+   * which never returns to the pool (a 101 turns it into a tunnel; any other answer closes it).
+   */
+  upgrade?: boolean;
 }
 
 /** Handle for an upstream call in progress. */
@@ -69,7 +74,7 @@ export class TargetPool implements ConnectionOwner {
   /** Sends a request on a pooled connection and streams the response to `exchange`. */
   request(req: UpstreamRequest, exchange: UpstreamExchange): UpstreamCall {
     const call = new PooledCall(this, req, exchange);
-    this.acquire(false, call);
+    this.acquire(req.upgrade === true, call);
     return call;
   }
 
@@ -222,7 +227,20 @@ class PooledCall implements Waiter, UpstreamExchange, UpstreamCall {
     }
     this.conn = conn;
     this.exchange.onConnected();
-    conn.send(this.req.head, this.req.body, this.req.chunked, this, this.req.options);
+    conn.send(this.req.head, this.req.body, this.req.chunked, this, this.req.options, this.req.upgrade === true);
+  }
+
+  onInformational(status: number, reason: string, rawHeaders: string[]): void {
+    this.exchange.onInformational?.(status, reason, rawHeaders);
+  }
+
+  onResponseTrailers(rawTrailers: string[]): void {
+    this.exchange.onResponseTrailers?.(rawTrailers);
+  }
+
+  onSwitchingProtocols(reason: string, rawHeaders: string[], conn: UpstreamConnection): TunnelPeer | null {
+    this.conn = null;
+    return this.exchange.onSwitchingProtocols?.(reason, rawHeaders, conn) ?? null;
   }
 
   onResponseHead(status: number, reason: string, rawHeaders: string[], contentLength: number): void {

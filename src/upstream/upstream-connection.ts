@@ -11,6 +11,7 @@ import type { BodySink } from '../server/request-body.js';
 import type { BodySource } from './body-source.js';
 import { writeJoined } from '../server/write-joined.js';
 import { classifyConnectionError } from './classify-error.js';
+import { serializeFields } from '../server/trailer-fields.js';
 
 /** The per-request side of an upstream call. */
 export interface UpstreamExchange {
@@ -29,6 +30,35 @@ export interface UpstreamExchange {
   retainsData(): boolean;
   /** The call failed (upstream error, or the request body failed on the client side). */
   onError(err: ProxyError): void;
+  /**
+   * An interim response other than 101 (RFC 9110 §15.2: 100, 102, 103 Early Hints…); the final
+   * response follows. Optional: exchanges without it ignore interim responses.
+   */
+  onInformational?(status: number, reason: string, rawHeaders: string[]): void;
+  /**
+   * The trailer section of a chunked response (RFC 9112 §7.1.2), flat [name, value, …] as
+   * received, called just before onResponseEnd and only when there is one. Optional: exchanges
+   * without it drop trailers. Callers filter them (upstream/trailers.ts) before passing them on.
+   */
+  onResponseTrailers?(rawTrailers: string[]): void;
+  /**
+   * The target answered 101 to a request sent with `upgrade` (RFC 9110 §15.2.2): from now on the
+   * connection carries another protocol. Returns the peer that takes the target's bytes (the
+   * connection then leaves HTTP for good and is never pooled again), or null to close it.
+   */
+  onSwitchingProtocols?(reason: string, rawHeaders: string[], conn: UpstreamConnection): TunnelPeer | null;
+}
+
+/** Takes the target's bytes once a connection is a tunnel (after 101). */
+export interface TunnelPeer {
+  /** Returns false when the other side cannot take more: reading stops until `resume()`. */
+  onTunnelData(chunk: Buffer): boolean;
+  /** Whether bytes handed to onTunnelData may still be referenced (queued for the client). */
+  retainsData(): boolean;
+  /** The target half-closed (FIN). */
+  onTunnelEnd(): void;
+  /** The target connection closed; `error` when it was reset or failed. */
+  onTunnelClose(error: boolean): void;
 }
 
 export interface SendOptions {
@@ -96,6 +126,11 @@ export class UpstreamConnection implements BodySink {
   private rawRemaining = 0;
   /** Reading paused because the client is not keeping up. */
   private readingStopped = false;
+  /** The request sent asks to switch protocols: a 101 is expected, and the connection is never reused. */
+  private upgradeRequested = false;
+  /** After a 101: raw bytes to and from this peer, no HTTP any more (null on every plain request). */
+  private tunnel: TunnelPeer | null = null;
+  private tunnelError = false;
 
   constructor(
     readonly socket: Socket,
@@ -128,6 +163,8 @@ export class UpstreamConnection implements BodySink {
 
   /** Called by the sweep: response-head deadline, silence mid-response, idle in the pool. */
   checkDeadlines(now: number): void {
+    // A tunnel's idle time is watched from the client side (one clock for both directions).
+    if (this.tunnel !== null) return;
     // Silence while Barbican itself stopped reading (a slow client) is not the target's.
     if (this.reads !== this.readsSeen || this.readingStopped) {
       this.readsSeen = this.reads;
@@ -155,8 +192,9 @@ export class UpstreamConnection implements BodySink {
    * Sends one request. `head` is the complete request head (request line, headers, blank line)
    * including the framing headers matching `chunked`; `body` is null for a request without one.
    */
-  send(head: string, body: BodySource | null, chunked: boolean, exchange: UpstreamExchange, options: SendOptions): void {
+  send(head: string, body: BodySource | null, chunked: boolean, exchange: UpstreamExchange, options: SendOptions, upgrade = false): void {
     this.requests++;
+    this.upgradeRequested = upgrade;
     this.exchange = exchange;
     this.body = body;
     this.chunked = chunked;
@@ -193,6 +231,30 @@ export class UpstreamConnection implements BodySink {
     this.socket.destroy();
   }
 
+  // --- tunnel (after 101) ---
+
+  /** Writes tunnel bytes to the target; false: wait for `onceDrained`. */
+  tunnelWrite(chunk: Buffer): boolean {
+    return this.socket.write(chunk);
+  }
+
+  /** Calls `fn` once the target has taken what was written. */
+  onceDrained(fn: () => void): void {
+    this.socket.once('drain', fn);
+  }
+
+  /** The client half-closed: pass the FIN on. */
+  tunnelEnd(): void {
+    if (!this.socket.destroyed) this.socket.end();
+  }
+
+  /** Stops reading the target until `resume()` (the client is not keeping up). */
+  pause(): void {
+    if (this.closed || this.readingStopped) return;
+    this.readingStopped = true;
+    stopReading(this.socket);
+  }
+
   // --- request body (BodySink) ---
 
   onData(chunk: Buffer): boolean {
@@ -216,7 +278,9 @@ export class UpstreamConnection implements BodySink {
     if (this.closed) return;
     const head = this.pendingHead ?? '';
     this.pendingHead = null;
-    const tail = this.chunked ? '0\r\n\r\n' : '';
+    // RFC 9112 §7.1.2: the client's trailer section (already filtered) closes the chunked body.
+    const trailers = this.chunked ? this.body?.trailers ?? null : null;
+    const tail = this.chunked ? (trailers === null ? '0\r\n\r\n' : `0\r\n${serializeFields(trailers)}\r\n`) : '';
     if (head !== '' || tail !== '') this.socket.write(head + tail, 'latin1');
     this.bodyDone = true;
     if (!this.headReceived) this.startResponseTimer();
@@ -250,6 +314,7 @@ export class UpstreamConnection implements BodySink {
    */
   private onChunk(chunk: Buffer, shared: boolean): void {
     this.reads++;
+    if (this.tunnel !== null) return this.relayTunnel(chunk, shared);
     let lentTo: UpstreamExchange | null = null;
     let offset = 0;
     while (offset < chunk.length && !this.closed) {
@@ -282,6 +347,11 @@ export class UpstreamConnection implements BodySink {
         this.onParseError(ret);
         return;
       }
+      if (this.tunnel !== null) {
+        // A 101 head ended at `ret`: what follows in this read is already the new protocol.
+        if (offset + ret < chunk.length) this.relayTunnel(chunk.subarray(offset + ret), shared);
+        return;
+      }
       if (this.rawRemaining === 0) break; // llhttp took the rest
       offset += ret; // the head ended at `ret`: the body follows, raw
     }
@@ -307,16 +377,20 @@ export class UpstreamConnection implements BodySink {
     if (status < 200 && status !== 101) {
       // RFC 9110 §15.2: interim responses are not the final answer; wait for the next one.
       this.informational = true;
+      exchange.onInformational?.(status, reason ?? '', headers);
       return 0;
     }
     if (upgrade || status === 101) {
+      if (status === 101 && this.upgradeRequested && exchange.onSwitchingProtocols !== undefined) return this.switchProtocols(reason ?? '', headers, exchange);
       // No Upgrade was sent, so a switch of protocols is a broken response.
       this.fail(new ProxyError('UPSTREAM_BAD_RESPONSE', 'unexpected 101 Switching Protocols'));
       return 2;
     }
     this.responseDeadline = 0;
     this.headReceived = true;
-    this.keepAlive = shouldKeepAlive;
+    // A refused upgrade (any answer but 101) is relayed, but the connection is not reused: the
+    // target may have set up state for the protocol switch it declined.
+    this.keepAlive = shouldKeepAlive && !this.upgradeRequested;
     let contentLength = -1;
     for (let i = 0; i < headers.length; i += 2) {
       const name = headers[i]!;
@@ -338,6 +412,29 @@ export class UpstreamConnection implements BodySink {
     return 0;
   };
 
+  /**
+   * RFC 9110 §15.2.2: the target switched protocols. The connection leaves the request/response
+   * cycle for good (it is never released to the pool: the pool forgets it when it closes).
+   * 2 makes llhttp stop after the head; onChunk relays what follows.
+   */
+  private switchProtocols(reason: string, headers: string[], exchange: UpstreamExchange): number {
+    this.responseDeadline = 0;
+    this.headReceived = true;
+    this.keepAlive = false;
+    this.detach();
+    const peer = exchange.onSwitchingProtocols!(reason, headers, this);
+    if (peer === null) this.socket.destroy();
+    else this.tunnel = peer;
+    return 2;
+  }
+
+  /** Target bytes of a tunnel, to its peer; the read buffer is replaced while the client holds a slice of it. */
+  private relayTunnel(chunk: Buffer, shared: boolean): void {
+    const peer = this.tunnel!;
+    if (!peer.onTunnelData(chunk)) this.pause();
+    if (shared && peer.retainsData()) this.readBuffer = Buffer.allocUnsafeSlow(READ_BUFFER_SIZE);
+  }
+
   private onBody = (chunk: Buffer): void => {
     const exchange = this.exchange;
     if (exchange !== null && !exchange.onResponseData(chunk)) {
@@ -347,6 +444,8 @@ export class UpstreamConnection implements BodySink {
   };
 
   private onMessageComplete = (): void => {
+    // A chunked body's trailer section arrives through onHeaders (RFC 9112 §7.1.2).
+    const trailers = this.headerParts;
     this.headerParts = [];
     if (this.informational) {
       this.informational = false;
@@ -354,6 +453,7 @@ export class UpstreamConnection implements BodySink {
     }
     // llhttp ends the "message" at the head when the body is relayed raw; the body is not done.
     if (this.rawRemaining > 0) return;
+    if (trailers.length > 0) this.exchange?.onResponseTrailers?.(trailers);
     this.finishResponse();
   };
 
@@ -377,6 +477,11 @@ export class UpstreamConnection implements BodySink {
   }
 
   private onSocketEnd = (): void => {
+    if (this.tunnel !== null) {
+      // A half-close is passed on; the socket closes once both directions are done.
+      this.tunnel.onTunnelEnd();
+      return;
+    }
     if (this.rawRemaining > 0) this.fail(classifyConnectionError(undefined, 'before the response was complete'));
     // A close-delimited body ends here (RFC 9112 §6.3 rule 8).
     else if (this.exchange !== null && this.headReceived) {
@@ -388,6 +493,10 @@ export class UpstreamConnection implements BodySink {
   };
 
   private onSocketError = (err: NodeJS.ErrnoException): void => {
+    if (this.tunnel !== null) {
+      this.tunnelError = true;
+      return;
+    }
     this.fail(classifyConnectionError(err));
   };
 
@@ -400,6 +509,9 @@ export class UpstreamConnection implements BodySink {
     this.owner.forget(this);
     this.parser.remove();
     this.parser.free();
+    const peer = this.tunnel;
+    this.tunnel = null;
+    peer?.onTunnelClose(this.tunnelError);
   };
 
   private startResponseTimer(): void {
