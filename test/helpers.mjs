@@ -244,3 +244,40 @@ export async function adminPort(proxy, timeoutMs = 5000) {
   }
   return proxy.ports.admin;
 }
+
+/**
+ * A WebSocket origin (the `ws` package on a node:http server, 127.0.0.1:0) that echoes every
+ * message with its type. `onUpgrade(req, socket, head, accept)` may answer the handshake itself
+ * (refuse it, delay it); `accept()` completes it. Plain HTTP requests get 200 "plain".
+ * Returns { url, port, wss, handshakes, sockets, close() }; `handshakes` records the headers of
+ * each upgrade request received.
+ */
+export async function startWebSocketOrigin({ onUpgrade, onConnection } = {}) {
+  const { WebSocketServer } = await import('ws');
+  const handshakes = [];
+  const server = http.createServer((req, res) => res.end('plain'));
+  const wss = new WebSocketServer({ noServer: true, handleProtocols: (protocols) => [...protocols][0] ?? false });
+  wss.on('connection', (ws, req) => {
+    ws.on('error', () => {});
+    if (onConnection) return onConnection(ws, req);
+    ws.on('message', (data, isBinary) => ws.send(data, { binary: isBinary }));
+  });
+  server.on('upgrade', (req, socket, head) => {
+    handshakes.push({ url: req.url, headers: req.headers, rawHeaders: req.rawHeaders });
+    socket.on('error', () => {});
+    const accept = () => wss.handleUpgrade(req, socket, head, (ws) => wss.emit('connection', ws, req));
+    if (onUpgrade) onUpgrade(req, socket, head, accept);
+    else accept();
+  });
+  const origin = await listenTracked(server);
+  return {
+    ...origin,
+    wss,
+    handshakes,
+    async close() {
+      for (const ws of wss.clients) ws.terminate();
+      wss.close();
+      await origin.close();
+    },
+  };
+}

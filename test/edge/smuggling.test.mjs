@@ -54,7 +54,9 @@ function parseOriginRequest(buf, start) {
   if (lengths.length > 0 && codings.length > 0) problems.push('Content-Length and Transfer-Encoding');
   if (codings.length === 1 && codings[0] !== 'chunked') problems.push(`Transfer-Encoding ${codings[0]}`);
   if (lengths.length === 1 && !/^(?:0|[1-9][0-9]*)$/.test(lengths[0])) problems.push(`Content-Length ${lengths[0]}`);
-  for (const [name] of headers) if (NOT_FORWARDED.has(name)) problems.push(`${name} header forwarded`);
+  // A WebSocket handshake carries the Upgrade / Connection pair on purpose (RFC 6455 §4.1).
+  const handshake = all('sec-websocket-key').length === 1 && all('upgrade').join() === 'websocket' && all('connection').join() === 'Upgrade';
+  for (const [name] of headers) if (NOT_FORWARDED.has(name) && !(handshake && (name === 'upgrade' || name === 'connection'))) problems.push(`${name} header forwarded`);
 
   let pos = headEnd + 4;
   let body;
