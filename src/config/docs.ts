@@ -393,6 +393,7 @@ server:
     requestTimeout: 60s
     keepAliveTimeout: 5s
     sendTimeout: 60s
+    websocketIdleTimeout: 10m
     maxConnections: 10000
     maxConnectionsPerIp: 0
   shutdownTimeout: 30s
@@ -470,7 +471,8 @@ routes:                         # tried in order; the first match wins
     requestHeaders: { set: { x-env: prod }, add: { via: barbican }, remove: [x-debug] }
     responseHeaders: { set: { strict-transport-security: max-age=63072000 }, add: {}, remove: [x-internal] }
     maxBodyBytes: 1MiB
-    timeouts: { responseHeaders: 30s, idle: 30s }
+    websocket: true           # WebSocket handshakes become tunnels after the target's 101
+    timeouts: { responseHeaders: 30s, idle: 30s, websocketIdle: 30m }
     access:                     # IP rules, then every authentication given, then rateLimit
       allow: [10.0.0.0/8, "2001:db8::/32"]
       deny: [10.0.0.13]
