@@ -131,6 +131,8 @@ export class UpstreamConnection implements BodySink {
   /** After a 101: raw bytes to and from this peer, no HTTP any more (null on every plain request). */
   private tunnel: TunnelPeer | null = null;
   private tunnelError = false;
+  /** Forgotten by its pool already (a tunnel: see switchProtocols). */
+  private forgotten = false;
 
   constructor(
     readonly socket: Socket,
@@ -422,6 +424,11 @@ export class UpstreamConnection implements BodySink {
     this.headReceived = true;
     this.keepAlive = false;
     this.detach();
+    // A tunnel may live for hours: it leaves the pool's count, so maxConnectionsPerTarget bounds
+    // the connections for requests and open WebSockets never starve them (tunnels are bounded
+    // by server.limits.maxConnections on the client side).
+    this.forgotten = true;
+    this.owner.forget(this);
     const peer = exchange.onSwitchingProtocols!(reason, headers, this);
     if (peer === null) this.socket.destroy();
     else this.tunnel = peer;
@@ -506,7 +513,7 @@ export class UpstreamConnection implements BodySink {
     this.closed = true;
     this.responseDeadline = 0;
     open.delete(this);
-    this.owner.forget(this);
+    if (!this.forgotten) this.owner.forget(this);
     this.parser.remove();
     this.parser.free();
     const peer = this.tunnel;

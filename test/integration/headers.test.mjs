@@ -132,7 +132,7 @@ describe('headers: request side, untrusted peer', () => {
         'Connection: keep-alive, x-secret\r\n' +
         'Keep-Alive: timeout=5\r\n' +
         'Proxy-Connection: keep-alive\r\n' +
-        'TE: trailers\r\n' +
+        'TE: gzip\r\n' +
         'Trailer: x-checksum\r\n' +
         'Upgrade: websocket\r\n' +
         'Proxy-Authorization: Basic Zm9vOmJhcg==\r\n' +
@@ -148,6 +148,7 @@ describe('headers: request side, untrusted peer', () => {
       assert.ok(!seen.includes(h), `${h} reached the origin: ${seen.join(', ')}`);
     }
     assert.equal(last().headers['x-visible'], 'yes');
+    // (TE: trailers is the exception: sent on for this hop, see continue-trailers-interim.test.mjs.)
     assert.equal(last().headers.host, 'h.test');
   });
 

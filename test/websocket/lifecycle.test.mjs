@@ -89,3 +89,24 @@ it('graceful shutdown closes open tunnels at the end of shutdownTimeout, and the
     await origin.close();
   }
 });
+
+it('open tunnels do not hold the upstream\'s connection slots: maxConnectionsPerTarget 2, three WebSockets, requests still served', async () => {
+  const origin = await startWebSocketOrigin();
+  const proxy = await startProxy({
+    upstreams: { origin: { targets: [{ url: origin.url }], maxConnectionsPerTarget: 2, maxPending: 10 } },
+    routes: [{ name: 'ws', upstream: 'origin' }],
+  });
+  try {
+    const sockets = [];
+    for (let i = 0; i < 3; i++) sockets.push(await open(`ws://127.0.0.1:${proxy.port}/slot/${i}`));
+    for (const [i, ws] of sockets.entries()) assert.equal(await echo(ws, `s${i}`), `s${i}`);
+    const res = await fetch(`${proxy.url}/plain`, { signal: AbortSignal.timeout(5000) });
+    assert.equal(res.status, 200);
+    assert.equal(await res.text(), 'plain');
+    for (const ws of sockets) ws.close();
+    await Promise.all(sockets.map((ws) => once(ws, 'close')));
+  } finally {
+    await proxy.close();
+    await origin.close();
+  }
+});
