@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import bcrypt from 'bcryptjs';
 import { WebSocket } from 'ws';
-import { adminRequest, startProxy, startWebSocketOrigin } from '../helpers.mjs';
+import { adminRequest, deadAddress, startProxy, startWebSocketOrigin } from '../helpers.mjs';
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
@@ -53,7 +53,8 @@ describe('WebSocket proxying', () => {
     writeFileSync(users, `alice:${bcrypt.hashSync('wonderland', 8)}\n`);
     origin = await startWebSocketOrigin({
       onUpgrade(req, socket, _head, accept) {
-        if (req.url === '/ws/refuse') socket.end('HTTP/1.1 403 Forbidden\r\nContent-Type: text/plain\r\nContent-Length: 15\r\nConnection: close\r\n\r\nnot for you\r\n\r\n');
+        if (req.url === '/ws/h2c') socket.end('HTTP/1.1 101 Switching Protocols\r\nUpgrade: h2c\r\nConnection: Upgrade\r\n\r\n');
+        else if (req.url === '/ws/refuse') socket.end('HTTP/1.1 403 Forbidden\r\nContent-Type: text/plain\r\nContent-Length: 15\r\nConnection: close\r\n\r\nnot for you\r\n\r\n');
         else accept();
       },
       onConnection(ws, req) {
@@ -66,10 +67,12 @@ describe('WebSocket proxying', () => {
         ws.on('message', (data, isBinary) => ws.send(data, { binary: isBinary }));
       },
     });
+    const dead = await deadAddress();
     proxy = await startProxy({
       admin: { address: '127.0.0.1:0' },
-      upstreams: { origin: { targets: [{ url: origin.url }] } },
+      upstreams: { origin: { targets: [{ url: origin.url }] }, dead: { targets: [{ url: dead }] } },
       routes: [
+        { name: 'dead', match: { pathPrefix: '/dead/' }, upstream: 'dead' },
         { name: 'off', match: { pathPrefix: '/off/' }, upstream: 'origin', websocket: false },
         { name: 'idle', match: { pathPrefix: '/idle/' }, upstream: 'origin', timeouts: { websocketIdle: '600ms' } },
         { name: 'auth', match: { pathPrefix: '/auth/' }, upstream: 'origin', access: { basicAuth: { realm: 'ws', usersFile: users } } },
@@ -185,6 +188,15 @@ describe('WebSocket proxying', () => {
     assert.equal(err?.status, 403);
     assert.equal(err.body, 'not for you\r\n\r\n');
     assert.equal(err.headers.connection, 'close');
+  });
+
+  it('a target that cannot be reached: 502 to the handshake; a 101 to another protocol: 502, no tunnel', async () => {
+    const down = await connect(`ws://127.0.0.1:${proxy.port}/dead/x`).then(() => null, (e) => e);
+    assert.equal(down?.status, 502);
+    assert.match(down.body, /UPSTREAM_CONNECT_REFUSED/);
+    const wrong = await connect(`ws://127.0.0.1:${proxy.port}/ws/h2c`).then(() => null, (e) => e);
+    assert.equal(wrong?.status, 502);
+    assert.match(wrong.body, /UPSTREAM_BAD_RESPONSE/);
   });
 
   it('access control applies: basic auth and IP deny on WebSocket routes', async () => {
