@@ -142,6 +142,19 @@ export async function startProxy(config, { env = {}, timeoutMs = 10_000, args = 
     stderr: () => err,
     /** Access log records (JSON lines on stdout). */
     accessLog: () => out.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l)),
+    /**
+     * The access log records matching `match`, once there are `count` of them (lines are
+     * written up to 100 ms after a request ends: observability/access-log.ts); after
+     * `timeoutMs`, whatever matched by then.
+     */
+    async waitForLog(match, { count = 1, timeoutMs = 5000 } = {}) {
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        const found = this.accessLog().filter(match);
+        if (found.length >= count || Date.now() > deadline) return found;
+        await new Promise((r) => setTimeout(r, 20));
+      }
+    },
     async close(signal = 'SIGTERM') {
       if (proc.exitCode === null && proc.signalCode === null) {
         proc.kill(signal);

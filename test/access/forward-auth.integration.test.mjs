@@ -116,8 +116,7 @@ describe('access: forwardAuth', () => {
     assert.deepEqual(login.headers['set-cookie'], ['a=1', 'b=2']);
     assert.equal(login.headers.server, undefined);
     assert.equal(origin.requests.length, before);
-    await new Promise((r) => setTimeout(r, 100));
-    const line = proxy.accessLog().find((l) => l.status === 302);
+    const [line] = await proxy.waitForLog((l) => l.status === 302);
     assert.equal(line.error, 'AUTH_SERVICE_DENIED');
   });
 
@@ -146,7 +145,7 @@ describe('access: forwardAuth', () => {
     });
     await new Promise((r) => setTimeout(r, 700));
     assert.equal(origin.requests.length, before);
-    const line = proxy.accessLog().find((l) => l.path === '/app/leaving');
+    const [line] = await proxy.waitForLog((l) => l.path === '/app/leaving');
     assert.equal(line?.status, 499);
   });
 });

@@ -140,8 +140,7 @@ describe('access: IP rules, basic auth, API keys', () => {
 
   it('a refusal logs its code in the access log', async () => {
     await send(proxy.port, '/keys/logged');
-    await new Promise((r) => setTimeout(r, 100));
-    const line = proxy.accessLog().find((l) => l.path === '/keys/logged');
+    const [line] = await proxy.waitForLog((l) => l.path === '/keys/logged');
     assert.equal(line.status, 401);
     assert.equal(line.error, 'UNAUTHORIZED');
     assert.equal(line.route, 'keys');

@@ -405,7 +405,7 @@ describe('streaming', () => {
     await sleep(200);
     const r = await get('/html', { 'accept-encoding': 'br' });
     assert.equal(sha(decode('br', r.body)), sha(HTML_20K));
-    assert.ok(proxy.accessLog().some((l) => l.path === '/big' && l.status === 499));
+    assert.equal((await proxy.waitForLog((l) => l.path === '/big' && l.status === 499)).length, 1);
   });
 });
 

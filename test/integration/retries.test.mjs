@@ -54,11 +54,7 @@ test('a retried status is discarded and the request answered by another target',
   // Default outlier detection ejects the failing target after 5 consecutive 5xx answers.
   assert.equal(bad.hits, 5);
   // The access log names the target that answered and counts the retries.
-  let records = [];
-  for (let i = 0; i < 50 && records.length < 20; i++) {
-    records = proxy.accessLog();
-    await new Promise((r) => setTimeout(r, 20));
-  }
+  const records = await proxy.waitForLog(() => true, { count: 20 });
   assert.equal(records.length, 20);
   assert.ok(records.every((r) => r.status === 200 && r.target === good.url));
   assert.equal(records.filter((r) => r.retries === 1).length, 5);

@@ -169,11 +169,7 @@ test('cache counters: hits, misses, bytes and entries are exposed', async () => 
   assert.ok(value('barbican_cache_stored_bytes_total') >= 'cacheable body'.length);
 
   // The access log says how each request was answered: the miss with its upstream time.
-  let records = [];
-  for (let i = 0; i < 50 && records.length < 3; i++) {
-    records = proxy.accessLog().filter((r) => r.path === '/c');
-    await new Promise((r) => setTimeout(r, 20));
-  }
+  const records = await proxy.waitForLog((r) => r.path === '/c', { count: 3 });
   assert.equal(records.length, 3);
   assert.match(records[0].cacheStatus, /fwd=uri-miss; stored/);
   assert.equal(typeof records[0].upstreamMs, 'number');

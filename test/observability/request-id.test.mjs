@@ -50,8 +50,7 @@ test('every response carries X-Request-Id, the same one the origin got and the a
   // An invalid one is replaced.
   const replaced = await request(`${proxy.url}/ping`, { headers: { 'x-request-id': 'bad id with spaces' } });
   assert.match(replaced.headers['x-request-id'], ID);
-  await new Promise((r) => setTimeout(r, 100));
-  assert.ok(proxy.accessLog().some((r) => r.requestId === forwarded.headers['x-request-id']));
+  assert.equal((await proxy.waitForLog((r) => r.requestId === forwarded.headers['x-request-id'])).length, 1);
 });
 
 test('an origin that echoes its own X-Request-Id does not give the client two', async () => {

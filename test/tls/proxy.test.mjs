@@ -65,8 +65,7 @@ describe('proxying over TLS', () => {
     assert.equal(seen.url, '/hello?x=1');
     assert.equal(seen.proto, 'https');
     assert.equal(seen.host, 'a.test');
-    await new Promise((r) => setTimeout(r, 100)); // the access log is written off the request path
-    const log = proxy.accessLog().find((r) => r.path.startsWith('/hello'));
+    const [log] = await proxy.waitForLog((r) => r.path.startsWith('/hello'));
     assert.ok(log, 'the request is in the access log');
     assert.equal(log.host, 'a.test');
   });

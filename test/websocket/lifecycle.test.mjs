@@ -53,8 +53,7 @@ it('a hot reload does not drop open WebSockets; the replaced configuration retir
     fresh.close();
     for (const ws of sockets) ws.close();
     await Promise.all(sockets.map((ws) => once(ws, 'close')));
-    await sleep(200);
-    const lines = proxy.accessLog().filter((l) => l.path === '/before');
+    const lines = await proxy.waitForLog((l) => l.path === '/before', { count: 3 });
     assert.equal(lines.length, 3, 'each tunnel opened before the reload is logged once, at its close');
     assert.ok(lines.every((l) => l.status === 101));
   } finally {
