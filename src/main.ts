@@ -8,6 +8,7 @@ import { sharedMetrics } from './observability/metrics.js';
 import { createPipeline } from './proxy/pipeline.js';
 import { startRuntime } from './proxy/runtime.js';
 import { RuntimeHolder } from './reload.js';
+import { sharedState } from './state/index.js';
 import { ListenerGroup, type BoundListener } from './server/listeners.js';
 
 export interface Instance {
@@ -59,6 +60,7 @@ export async function startInstance(config: Config, logger: Logger = createLogge
       for (const upstream of holder.current.upstreams.values()) for (const t of upstream.targets) yield [upstream.name, t.state] as const;
     },
     cache: () => holder.current.cache?.stats,
+    redis: () => sharedState.stats,
   });
   let admin: AdminServer | undefined;
   if (config.admin !== undefined && options.admin !== false) {

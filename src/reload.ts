@@ -17,6 +17,18 @@ import type { Logger } from './observability/logger.js';
 import { sharedMetrics } from './observability/metrics.js';
 import { buildRuntime, closeRuntime, startRuntime, type Runtime } from './proxy/runtime.js';
 import type { RequestHandler } from './server/http1-connection.js';
+import { sharedLimiters } from './access/index.js';
+import { sharedState, type StateBinding } from './state/index.js';
+
+/**
+ * The shared state (state.redis) for `config`: connects (or keeps the connection), and makes
+ * the rate limits with scope shared use Redis. Before the runtime is built, which uses both.
+ */
+function bindState(config: Config, logger: Logger): StateBinding {
+  const binding = sharedState.configure(config.state.redis, logger);
+  sharedLimiters.useShared(binding.limiters);
+  return binding;
+}
 
 /** How often a replaced runtime is checked for its last request. */
 const RETIRE_POLL_MS = 25;
@@ -50,7 +62,7 @@ export class RuntimeHolder implements AdminHost {
     this.logger = options.logger;
     this.configFile = options.configFile;
     this.boundConfig = options.config;
-    this.current = buildRuntime(options.config, options.logger, this.registry);
+    this.current = buildRuntime(options.config, options.logger, this.registry, undefined, bindState(options.config, options.logger));
   }
 
   runtime(): Runtime {
@@ -112,7 +124,7 @@ export class RuntimeHolder implements AdminHost {
     const warnings = this.unappliable(config);
     let next: Runtime;
     try {
-      next = buildRuntime(config, this.logger, this.registry, this.current.cache);
+      next = buildRuntime(config, this.logger, this.registry, this.current.cache, bindState(config, this.logger));
     } catch (err) {
       return this.report(trigger, [`${file}: ${err instanceof Error ? err.message : String(err)}`], warnings);
     }
@@ -183,5 +195,7 @@ export class RuntimeHolder implements AdminHost {
     await this.queue;
     await Promise.all(this.retiring);
     await closeRuntime(this.current);
+    await sharedState.close();
+    sharedLimiters.useShared(undefined);
   }
 }

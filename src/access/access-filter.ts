@@ -64,7 +64,7 @@ export function createAccessFilter(options: AccessFilterOptions): AccessFilter |
   let limit: RateLimitRule | undefined;
   if (rateLimit !== undefined) {
     const registry = options.limiters ?? sharedLimiters;
-    const limiter = registry.get(`${options.route}|${rateLimit.key}`, { requests: rateLimit.requests, perMs: rateLimit.per, burst: rateLimit.burst, maxKeys: rateLimit.maxKeys });
+    const limiter = registry.get(`${options.route}|${rateLimit.key}`, { requests: rateLimit.requests, perMs: rateLimit.per, burst: rateLimit.burst, maxKeys: rateLimit.maxKeys }, rateLimit.scope);
     limit = createRateLimitRule(rateLimit, options.route, limiter);
     rules.push(limit);
   }

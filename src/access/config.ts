@@ -128,9 +128,13 @@ export const rateLimitSchema = z
       .default('ip')
       .describe('What is counted: ip (client address), header:NAME, jwt:CLAIM (needs access.jwt) or apiKey (needs access.apiKeys; the key\'s name). A request without the key is counted by its client address.'),
     maxKeys: z.number().int().min(1).default(100_000).describe('Most keys remembered at once; beyond it the least recently admitted key is forgotten (memory stays bounded).'),
+    scope: z
+      .enum(['shared', 'local'])
+      .default('shared')
+      .describe('shared: counted across every instance in Redis when state.redis is configured (and its rateLimit.enabled), else in memory; local: always in this process\'s memory.'),
   })
   .refine((r) => r.per > 0, { message: 'per must be longer than 0', path: ['per'] })
-  .describe('Rate limit (GCRA, in memory per process): over it the answer is 429 with Retry-After and RateLimit-Policy / RateLimit headers (draft-ietf-httpapi-ratelimit-headers-10).');
+  .describe('Rate limit (GCRA; in memory per process, or shared by every instance through Redis with state.redis): over it the answer is 429 with Retry-After and RateLimit-Policy / RateLimit headers (draft-ietf-httpapi-ratelimit-headers-10).');
 
 /** Route-level rule: a rate-limit key that reads a credential needs that credential checked. */
 export function rateLimitKeyIsChecked(route: { access?: AccessConfig | undefined; rateLimit?: RateLimitConfig | undefined }): boolean {

@@ -15,6 +15,6 @@ export { parseApiKeys, matchApiKey, createApiKeysRule } from './api-keys.js';
 export { bearerToken, claimHeaderValue, createJwtRule } from './jwt.js';
 export { createForwardAuthRule, MAX_AUTH_BODY_BYTES } from './forward-auth.js';
 export { GcraLimiter } from './gcra-limiter.js';
-export { LimiterRegistry, sharedLimiters } from './limiter-registry.js';
+export { LimiterRegistry, sharedLimiters, type SharedLimiterFactory } from './limiter-registry.js';
 export { createRateLimitRule, ratePolicy, sfString, wholeSeconds } from './rate-limit.js';
 export type { RateLimiter, RateLimitDecision, RateLimitSpec } from './rate-limiter.js';

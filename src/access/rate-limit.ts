@@ -78,6 +78,7 @@ export function createRateLimitRule(config: RateLimitConfig, routeName: string, 
       return undefined;
     }
     const wait = wholeSeconds(d.retryAfterMs);
+    if (d.unavailable === true) return denial('RATE_LIMIT_UNAVAILABLE', 'the shared rate-limit store cannot be asked and the limit fails closed', [], wait);
     return denial('RATE_LIMITED', `rate limit ${config.requests}/${config.per}ms (burst ${config.burst}) on ${config.key}`, ['RateLimit-Policy', policy, 'RateLimit', `${name};r=0;t=${wait}`], wait);
   };
 

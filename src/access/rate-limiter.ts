@@ -1,6 +1,7 @@
 /**
- * The interface every rate limiter implements: the in-memory GCRA (gcra-limiter.ts) now, a
- * shared one (Redis) later. A limiter decides for one key at one time; what the key is and
+ * The interface every rate limiter implements: the in-memory GCRA (gcra-limiter.ts) and the
+ * shared one in Redis (state/redis-rate-limiter.ts); test/access/limiter-contract.test.mjs runs
+ * against both. A limiter decides for one key at one time; what the key is and
  * what the client is told is the rate-limit rule's business (rate-limit.ts).
  */
 
@@ -13,6 +14,11 @@ export interface RateLimitDecision {
   readonly resetMs: number;
   /** When refused: milliseconds until a request would be admitted; 0 when allowed. */
   readonly retryAfterMs: number;
+  /**
+   * Refused because the shared store cannot be asked and the limit fails closed
+   * (state.redis.rateLimit.onFailure: closed): 503 RATE_LIMIT_UNAVAILABLE instead of 429.
+   */
+  readonly unavailable?: boolean;
 }
 
 export interface RateLimiter {

@@ -12,6 +12,7 @@ import { isAuthorized } from './auth.js';
 import { handleDashboard } from './dashboard/handler.js';
 import { DashboardSampler } from './dashboard/sampler.js';
 import type { AdminHost } from './host.js';
+import { sharedState } from '../state/index.js';
 import { adminError, allowedMethods, ENDPOINTS, type AdminReply, type AdminRequest } from './routes.js';
 
 const MAX_BODY_BYTES = 64 * 1024;
@@ -53,7 +54,19 @@ function parseBody(text: string): Parsed {
   return { ok: false, reply: adminError(400, 'BAD_REQUEST', 'the body must be a JSON object') };
 }
 
+/**
+ * GET /healthz: liveness and readiness probes (Kubernetes, load balancers). Answered without the
+ * token, from any address: it reveals nothing but that the process serves (and whether shared
+ * state is in use, which never makes it unhealthy: Redis failures fall back to local state).
+ */
+function health(): AdminReply {
+  const redis = sharedState.stats;
+  const body = { status: 'ok', redis: redis === undefined ? 'off' : redis.up === 1 ? 'up' : 'degraded' };
+  return { status: 200, contentType: 'application/json; charset=utf-8', body: `${JSON.stringify(body)}\n` };
+}
+
 async function answer(host: AdminHost, metrics: ProxyMetrics, req: IncomingMessage): Promise<AdminReply> {
+  if ((req.method === 'GET' || req.method === 'HEAD') && (req.url === '/healthz' || req.url?.startsWith('/healthz?'))) return health();
   if (!isAuthorized(req.headers.authorization, host.runtime().config.admin?.token)) {
     return adminError(401, 'UNAUTHORIZED', 'a valid bearer token is required (Authorization: Bearer <admin.token>)');
   }

@@ -12,5 +12,7 @@ export { notModifiedHeaders, storedHit, type ServeStored, type StoredHit } from 
 export { contentRange, selectRange, type ByteRange } from './range.js';
 export { refreshFrom304, withValidators } from './revalidation.js';
 export { takeTags } from './tags.js';
-export { keyOfUrl } from './purge.js';
+export { keyOfUrl, keyPrefixOf, type PurgeWhat } from './purge.js';
+export { encodeStored, decodeStored } from './stored-codec.js';
+export type { SecondTier, TierFetch } from './second-tier.js';
 export { createSharedCache, isUsable, RouteCache, SharedCache, type CacheLookup, type CacheRequest, type CacheStats } from './route-cache.js';

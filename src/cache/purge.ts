@@ -6,6 +6,9 @@
  */
 import type { CacheStore } from './store.js';
 
+/** What a purge removes: one URL's variants, every URL under a prefix, or every response with a tag. */
+export type PurgeWhat = { url: string } | { prefix: string } | { tag: string };
+
 /** The cache-key form of an absolute http(s) URL (host lower-cased), or undefined if it is not one. */
 export function keyOfUrl(url: string): string | undefined {
   const m = /^(https?):\/\/([^/?#]+)([^?#]*)(\?[^#]*)?/i.exec(url.trim());
@@ -22,10 +25,15 @@ export function purgeUrl(store: CacheStore, url: string): number {
 
 /** Every response whose key starts with `prefix` (scheme://host/path…). */
 export function purgePrefix(store: CacheStore, prefix: string): number {
-  const m = /^(https?:\/\/[^/?#]*)(.*)$/i.exec(prefix.trim());
-  if (m === null) return 0;
-  const p = m[1]!.toLowerCase() + m[2]!;
+  const p = keyPrefixOf(prefix);
+  if (p === undefined) return 0;
   return store.purge((k) => k.startsWith(p));
+}
+
+/** The cache-key prefix of a purge prefix (scheme and host lower-cased), or undefined. */
+export function keyPrefixOf(prefix: string): string | undefined {
+  const m = /^(https?:\/\/[^/?#]*)(.*)$/i.exec(prefix.trim());
+  return m === null ? undefined : m[1]!.toLowerCase() + m[2]!;
 }
 
 /** Every response tagged `tag` (Cache-Tag / Surrogate-Key). */

@@ -79,6 +79,8 @@ export interface FillOptions {
   /** The route serves stale responses by default (staleWhileRevalidate / staleIfError > 0). */
   servesStale?: boolean;
   onStored?: (bytes: number) => void;
+  /** Called once when the fill is over, with the response stored in memory (null when none was). */
+  onSettled?: (stored: CachedResponse | null) => void;
 }
 
 export class CacheFill implements ResponseTee {
@@ -94,6 +96,7 @@ export class CacheFill implements ResponseTee {
   private chunks: Buffer[] | null = null;
   private received = 0;
   private expected = -1;
+  private stored: CachedResponse | null = null;
 
   constructor(
     private readonly req: FillRequest,
@@ -177,13 +180,17 @@ export class CacheFill implements ResponseTee {
       requestTime: this.requestTime,
       responseTime: Date.now(),
     });
-    if (this.o.store.put(this.o.key, response)) this.o.onStored?.(response.size);
+    if (this.o.store.put(this.o.key, response)) {
+      this.stored = response;
+      this.o.onStored?.(response.size);
+    }
   }
 
   private settle(): void {
     if (this.done) return;
     this.done = true;
     if (this.o.leader) this.o.collapser.settle(this.o.key);
+    this.o.onSettled?.(this.stored);
   }
 }
 
@@ -196,6 +203,8 @@ export class Invalidator implements ResponseTee {
     private readonly store: CacheStore,
     private readonly keys: (locations: readonly string[]) => string[],
     private readonly status: string,
+    /** Also invalidates in the second tier and on the other instances. */
+    private readonly fleet?: (keys: readonly string[]) => void,
   ) {}
 
   onHead(status: number, headers: string[]): string {
@@ -206,7 +215,9 @@ export class Invalidator implements ResponseTee {
         const lower = headers[i]!.toLowerCase();
         if (lower === 'location' || lower === 'content-location') locations.push(headers[i + 1]!);
       }
-      for (const key of this.keys(locations)) this.store.delete(key);
+      const keys = this.keys(locations);
+      for (const key of keys) this.store.delete(key);
+      this.fleet?.(keys);
     }
     return this.status;
   }

@@ -11,9 +11,10 @@ import type { RouteCacheConfig } from './config.js';
 import { currentAge } from './freshness.js';
 import { MemoryStore } from './memory-store.js';
 import { storedHit, type ServeStored, type StoredHit } from './hit.js';
-import { purgePrefix, purgeTag, purgeUrl } from './purge.js';
+import { purgePrefix, purgeTag, purgeUrl, type PurgeWhat } from './purge.js';
 import { Refresh } from './refresh.js';
 import { CacheFill, Invalidator, PassThrough, type ResponseTee } from './response-tee.js';
+import type { SecondTier } from './second-tier.js';
 import type { CachedResponse, CacheStore, DerivedRepresentation } from './store.js';
 import { varyMatches, type HeaderReader } from './vary.js';
 
@@ -39,8 +40,14 @@ export interface CacheStats {
   /** Responses stored, and their bytes (cumulative). */
   stores: number;
   storedBytes: number;
-  /** Responses removed by the admin API's purge. */
+  /** Responses removed by the admin API's purge (here or, announced, on another instance). */
   purged: number;
+  /** Misses in memory answered from the second tier (Redis). */
+  tierHits: number;
+  /** Misses in memory that found nothing in the second tier. */
+  tierMisses: number;
+  /** Misses that waited for another instance's fill (cross-instance collapsing). */
+  tierWaits: number;
   /** Bytes and responses in the store now. */
   readonly bytes: number;
   readonly entries: number;
@@ -56,17 +63,49 @@ export class SharedCache {
     readonly maxBytes = Infinity,
   ) {
     this.stats = {
-      hits: 0, misses: 0, stale: 0, revalidated: 0, stores: 0, storedBytes: 0, purged: 0,
+      hits: 0, misses: 0, stale: 0, revalidated: 0, stores: 0, storedBytes: 0, purged: 0, tierHits: 0, tierMisses: 0, tierWaits: 0,
       get bytes() { return store.bytes; },
       get entries() { return store.count; },
     };
   }
 
-  /** Purges every variant of one URL, the URLs under a prefix, or the responses tagged `tag`; returns how many. */
-  purge(what: { url: string } | { prefix: string } | { tag: string }): number {
+  /**
+   * Purges every variant of one URL, the URLs under a prefix, or the responses tagged `tag`;
+   * returns how many this instance's memory held. With a second tier, the purge is also applied
+   * to the tier and announced to every instance, which applies it to its memory.
+   */
+  purge(what: PurgeWhat): number {
+    const n = this.purgeLocal(what);
+    if (this.tier !== undefined) void this.tier.purge(what);
+    return n;
+  }
+
+  private purgeLocal(what: PurgeWhat): number {
     const n = 'url' in what ? purgeUrl(this.store, what.url) : 'prefix' in what ? purgePrefix(this.store, what.prefix) : purgeTag(this.store, what.tag);
     this.stats.purged += n;
     return n;
+  }
+
+  /** The second tier (Redis), or undefined: memory only. */
+  tier: SecondTier | undefined;
+  private unsubscribe: (() => void) | undefined;
+
+  /**
+   * Uses `tier` from now on (a reload may change or remove it while the memory store is kept);
+   * purges and invalidations announced by other instances are applied to the memory store.
+   */
+  attachTier(tier: SecondTier | undefined): void {
+    if (tier === this.tier) return;
+    this.unsubscribe?.();
+    this.unsubscribe = undefined;
+    this.tier = tier;
+    if (tier === undefined) return;
+    this.unsubscribe = tier.subscribe({
+      purge: (what) => void this.purgeLocal(what),
+      invalidate: (keys) => {
+        for (const key of keys) this.store.delete(key);
+      },
+    });
   }
 }
 
@@ -85,7 +124,13 @@ export type CacheLookup =
   /** Another request is fetching this key: wait for it (Collapser.wait), then look again. */
   | { kind: 'wait'; key: string }
   /** §5.2.1.7 only-if-cached and nothing usable: 504. */
-  | { kind: 'unsatisfiable' };
+  | { kind: 'unsatisfiable' }
+  /**
+   * A miss in memory being asked of the second tier (Redis): `next` is the answer (a hit from
+   * the tier, or forward — after another instance's fill when one was in progress). Only with
+   * a second tier; this request is the local collapser's leader for the key meanwhile.
+   */
+  | { kind: 'later'; next: Promise<CacheLookup> };
 
 /** RFC 9110 §9.2.1: safe methods never invalidate. */
 const SAFE = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE']);
@@ -108,11 +153,12 @@ export class RouteCache {
    * §4: how to answer `req`. `collapse` is false for a request that already waited once (it
    * must not wait again). `now` in ms.
    */
-  lookup(req: CacheRequest, scheme: string, now: number, collapse: boolean, serve: ServeStored | null = null): CacheLookup {
+  lookup(req: CacheRequest, scheme: string, now: number, collapse: boolean, serve: ServeStored | null = null, askTier = true): CacheLookup {
     const method = req.method;
     if (method !== 'GET' && method !== 'HEAD') {
       if (SAFE.has(method)) return { kind: 'forward', tee: PASS_METHOD };
-      return { kind: 'forward', tee: new Invalidator(this.shared.store, (l) => this.invalidationKeys(req, scheme, l), FWD_METHOD) };
+      const tier = this.shared.tier;
+      return { kind: 'forward', tee: new Invalidator(this.shared.store, (l) => this.invalidationKeys(req, scheme, l), FWD_METHOD, tier === undefined ? undefined : (keys) => tier.invalidate(keys)) };
     }
     const reqCc = parseCacheControl(req.header('cache-control'));
     // §5.2.1.5: a request with no-store is neither served from nor stored in the cache.
@@ -161,11 +207,52 @@ export class RouteCache {
     // §4.3: a stale (or not-to-be-used-unvalidated) stored response is revalidated.
     if (stale !== null) return { kind: 'forward', tee: this.refresh(req, key, stale, reason, serve, collapsible) };
     if (collapsible) shared.collapser.begin(key);
+    // Not in memory: the second tier next (it holds the fleet's fills), then the origin.
+    const tier = shared.tier;
+    if (collapsible && askTier && variants === undefined && tier !== undefined && tier.available()) {
+      return { kind: 'later', next: this.fromTier(tier, req, scheme, key, serve) };
+    }
     return { kind: 'forward', tee: this.fill(req, key, reason, collapsible) };
   }
 
-  private fill(req: CacheRequest, key: string, reason: ForwardReason, leader: boolean): CacheFill {
+  /**
+   * The second tier's answer for a key missing from memory; this request is the local leader
+   * (local misses of the key wait for it). Found: the variants are copied to memory, the local
+   * waiters wake, and the request is looked up again in memory (so freshness, Vary and
+   * stale-while-revalidate are judged by the same code as any hit). Not found: this instance
+   * either holds the fleet-wide fill lock (it fetches; the others wait for it) or waits for the
+   * instance that does, then looks in the tier once more.
+   */
+  private fromTier(tier: SecondTier, req: CacheRequest, scheme: string, key: string, serve: ServeStored | null): Promise<CacheLookup> {
+    // Whatever goes wrong, the leader goes to the origin (and settles the local waiters).
+    return this.askTier(tier, req, scheme, key, serve).catch((): CacheLookup => ({ kind: 'forward', tee: this.fill(req, key, 'uri-miss', true) }));
+  }
+
+  private async askTier(tier: SecondTier, req: CacheRequest, scheme: string, key: string, serve: ServeStored | null): Promise<CacheLookup> {
     const shared = this.shared;
+    let answer = await tier.fetchOrLock(key);
+    if (answer.kind === 'wait') {
+      shared.stats.tierWaits++;
+      await answer.filled;
+      const variants = await tier.fetch(key);
+      answer = variants === undefined ? { kind: 'miss' } : { kind: 'hit', variants };
+    }
+    if (answer.kind === 'hit') {
+      shared.stats.tierHits++;
+      // Oldest first, so memory keeps the tier's order (most recently stored first).
+      for (let i = answer.variants.length - 1; i >= 0; i--) shared.store.put(key, answer.variants[i]!);
+      shared.collapser.settle(key);
+      // The miss was counted when memory was asked; the second look is not another request.
+      shared.stats.misses--;
+      return this.lookup(req, scheme, Date.now(), true, serve, false);
+    }
+    shared.stats.tierMisses++;
+    return { kind: 'forward', tee: this.fill(req, key, 'uri-miss', true, answer.kind === 'lock') };
+  }
+
+  private fill(req: CacheRequest, key: string, reason: ForwardReason, leader: boolean, fleetLeader = false): CacheFill {
+    const shared = this.shared;
+    const tier = shared.tier;
     return new CacheFill(req, {
       store: shared.store,
       collapser: shared.collapser,
@@ -179,6 +266,16 @@ export class RouteCache {
         shared.stats.stores++;
         shared.stats.storedBytes += bytes;
       },
+      // With a second tier: what was stored is copied to it; the fleet-wide lock is released
+      // (and the waiting instances told) only once the copy is there to be read.
+      ...(tier === undefined
+        ? {}
+        : {
+            onSettled: (stored: CachedResponse | null) => {
+              const copy = stored === null ? Promise.resolve() : tier.put(key, stored);
+              if (fleetLeader) void copy.then(() => tier.release(key));
+            },
+          }),
     });
   }
 

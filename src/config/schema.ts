@@ -6,6 +6,7 @@ import { loggingSchema, metricsSchema } from '../observability/config.js';
 import { routesSchema } from '../routing/config.js';
 import { listenersSchema, serverSchema } from '../server/config.js';
 import { upstreamsSchema } from '../upstream/config.js';
+import { stateSchema } from '../state/config.js';
 
 export const configSchema = z.strictObject({
   server: serverSchema.prefault({}),
@@ -13,6 +14,7 @@ export const configSchema = z.strictObject({
   upstreams: upstreamsSchema,
   routes: routesSchema,
   cache: cacheSchema.prefault({}),
+  state: stateSchema.prefault({}),
   logging: loggingSchema.prefault({}).describe('Operational log and access log.'),
   admin: adminSchema.optional().describe('The admin listener: JSON API and Prometheus /metrics. Off unless configured.'),
   metrics: metricsSchema.prefault({}).describe('Prometheus metrics (served at GET /metrics on the admin listener).'),

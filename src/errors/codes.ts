@@ -37,6 +37,7 @@ export const ERROR_CODES = {
   AUTH_SERVICE_DENIED: { status: 401, source: 'downstream', retryable: false, summary: 'The forward-auth service refused the request; its answer (often 401, 403 or a redirect) is passed on.' },
   AUTH_SERVICE_UNAVAILABLE: { status: 503, source: 'upstream', retryable: true, summary: 'The forward-auth service or the JWKS endpoint could not be asked (down, timeout, bad answer); access is never granted then.' },
   RATE_LIMITED: { status: 429, source: 'downstream', retryable: true, summary: 'The client is over the route\'s rate limit (RFC 6585 §4); sent with Retry-After.' },
+  RATE_LIMIT_UNAVAILABLE: { status: 503, source: 'internal', retryable: true, summary: 'The route\'s rate limit is shared through Redis, Redis cannot be asked, and state.redis.rateLimit.onFailure is closed; sent with Retry-After.' },
   CACHE_ONLY_IF_CACHED: { status: 504, source: 'downstream', retryable: false, summary: 'The request said Cache-Control: only-if-cached and the cache holds no usable response (RFC 9111 §5.2.1.7).' },
   UPSTREAM_CONNECT_REFUSED: { status: 502, source: 'upstream', retryable: true, summary: 'The target refused the connection.' },
   UPSTREAM_CONNECT_FAILED: { status: 502, source: 'upstream', retryable: true, summary: 'The connection to the target could not be made (unreachable, DNS failure).' },

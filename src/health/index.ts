@@ -7,3 +7,4 @@ export { parseStatusRange, isInStatusRange } from './status-range.js';
 export type { StatusRange } from './status-range.js';
 export { healthCheckSchema, outlierDetectionSchema } from './config.js';
 export type { HealthCheckConfig, OutlierDetectionConfig } from './config.js';
+export { applyRemoteEjection } from './shared-ejection.js';

@@ -10,6 +10,7 @@
 import { AggregatorRegistry, collectDefaultMetrics, Registry } from 'prom-client';
 import type { CacheStats } from '../cache/index.js';
 import type { TargetState } from '../balancer/index.js';
+import type { RedisStats } from '../state/index.js';
 import { CollectedMetric, histogramSamples, type Sample } from './collected-metric.js';
 import { HistogramCell } from './histogram-cell.js';
 
@@ -71,6 +72,8 @@ export interface MetricSources {
   targets(): Iterable<readonly [upstream: string, state: TargetState]>;
   /** The current runtime's cache counters (undefined when no route caches). */
   cache?(): CacheStats | undefined;
+  /** The Redis link's counters (undefined without state.redis). */
+  redis?(): RedisStats | undefined;
 }
 
 /**
@@ -188,6 +191,36 @@ export class ProxyMetrics {
     m('barbican_compression_output_bytes_total', 'Body bytes of compressed responses as sent, by algorithm (output / input is the ratio achieved).', 'counter', () =>
       [...this.compression].map(([algorithm, c]) => ({ labels: { algorithm }, value: c.bytesOut })),
     );
+    m('barbican_cache_tier_requests_total', 'Misses in memory asked of the second tier (Redis), by result: hit (found there), miss (went to the origin), wait (waited for another instance\'s fill first).', 'counter', () => {
+      const c = cache();
+      return c === undefined ? [] : [
+        { labels: { result: 'hit' }, value: c.tierHits },
+        { labels: { result: 'miss' }, value: c.tierMisses },
+        { labels: { result: 'wait' }, value: c.tierWaits },
+      ];
+    });
+    // The shared state's link (state.redis), read at scrape time; absent without it.
+    const redis = (): RedisStats | undefined => this.sources?.redis?.();
+    m('barbican_redis_up', '1 while Redis is connected and its circuit closed (shared state in use), 0 while degraded to local state.', 'gauge', () => {
+      const r = redis();
+      return r === undefined ? [] : [{ labels: {}, value: r.up }];
+    });
+    m('barbican_redis_circuit_open', '1 while the circuit breaker around Redis commands is open or half-open.', 'gauge', () => {
+      const r = redis();
+      return r === undefined ? [] : [{ labels: {}, value: r.circuitOpen }];
+    });
+    m('barbican_redis_errors_total', 'Redis commands that failed, timed out, or were not sent because Redis was unavailable.', 'counter', () => {
+      const r = redis();
+      return r === undefined ? [] : [{ labels: {}, value: r.errors }];
+    });
+    m('barbican_redis_fallbacks_total', 'Decisions taken locally because Redis was unavailable, by use (ratelimit: onFailure applied; cache: local tier only).', 'counter', () => {
+      const r = redis();
+      return r === undefined ? [] : (['ratelimit', 'cache'] as const).map((use) => ({ labels: { use }, value: r.fallbacks[use] }));
+    });
+    m('barbican_redis_events_received_total', 'Fleet events received from other instances over pub/sub, by type (purge, invalidate, filled, eject).', 'counter', () => {
+      const r = redis();
+      return r === undefined ? [] : Object.entries(r.events).map(([type, value]) => ({ labels: { type }, value }));
+    });
     m('barbican_config_reloads_total', 'Configuration reloads, by result.', 'counter', () => [
       { labels: { result: 'success' }, value: this.reloads.success },
       { labels: { result: 'failure' }, value: this.reloads.failure },

@@ -7,7 +7,7 @@
  *   any error → sendError (if no header was sent yet, else cut the connection) → log, once.
  */
 import { Socket } from 'node:net';
-import { contentRange, notModifiedHeaders, type ResponseTee, type StoredHit } from '../cache/index.js';
+import { contentRange, notModifiedHeaders, type CacheLookup, type ResponseTee, type StoredHit } from '../cache/index.js';
 import { ProxyError, toProxyError } from '../errors/index.js';
 import { sharedMetrics } from '../observability/metrics.js';
 import { requestIdFrom } from '../observability/request-id.js';
@@ -111,6 +111,10 @@ function afterFilters(s: Session, route: CompiledRoute): ProxyError | void {
  */
 function cached(s: Session, route: CompiledRoute, upstream: CompiledUpstream, collapse: boolean): void {
   const result = route.cache!.lookup(s, s.req.scheme, Date.now(), collapse, (hit) => serveStored(s, route, hit));
+  answerLookup(s, route, upstream, result);
+}
+
+function answerLookup(s: Session, route: CompiledRoute, upstream: CompiledUpstream, result: CacheLookup): void {
   switch (result.kind) {
     case 'hit':
       serveStored(s, route, result.hit);
@@ -126,6 +130,13 @@ function cached(s: Session, route: CompiledRoute, upstream: CompiledUpstream, co
     }
     case 'unsatisfiable':
       return fail(s, new ProxyError('CACHE_ONLY_IF_CACHED', 'only-if-cached and no usable stored response'));
+    case 'later': {
+      // The second tier (Redis) is being asked; its answer never rejects (cache/route-cache.ts).
+      const waiter = new TierRequest(s, route, upstream);
+      s.res.whenClientGone(waiter);
+      void result.next.then((next) => waiter.answer(next));
+      return;
+    }
   }
 }
 
@@ -202,6 +213,33 @@ class CollapsedRequest implements ClientGoneListener {
 
   clientGone(): void {
     this.cancel();
+    fail(this.s, new ProxyError('CLIENT_ABORTED'));
+  }
+}
+
+/** A miss waiting for the second cache tier's answer. */
+class TierRequest implements ClientGoneListener {
+  constructor(
+    private readonly s: Session,
+    private readonly route: CompiledRoute,
+    private readonly upstream: CompiledUpstream,
+  ) {}
+
+  answer(next: CacheLookup): void {
+    if (this.s.logged) {
+      // The client left while Redis was asked: a fill not started must still settle its waiters.
+      if (next.kind === 'forward') next.tee.onAbort();
+      return;
+    }
+    try {
+      answerLookup(this.s, this.route, this.upstream, next);
+    } catch (err) {
+      if (next.kind === 'forward') next.tee.onAbort();
+      fail(this.s, toProxyError(err));
+    }
+  }
+
+  clientGone(): void {
     fail(this.s, new ProxyError('CLIENT_ABORTED'));
   }
 }

@@ -14,7 +14,8 @@ import { createPathRewriter, createRouteTable, type PathRewriter, type RouteTabl
 import { TargetPool } from '../upstream/target-pool.js';
 import { createTrustedProxies, type TrustedProxies } from '../upstream/trusted-proxies.js';
 import type { UpstreamConfig } from '../upstream/config.js';
-import { createActiveChecker, createOutlierDetector, type ActiveChecker, type OutlierDetector } from '../health/index.js';
+import { applyRemoteEjection, createActiveChecker, createOutlierDetector, type ActiveChecker, type OutlierDetector } from '../health/index.js';
+import type { StateBinding } from '../state/index.js';
 import { RetryPolicy } from '../upstream/retry-policy.js';
 import type { SendOptions } from '../upstream/upstream-connection.js';
 import { createAccessFilter } from '../access/index.js';
@@ -89,6 +90,8 @@ export interface Runtime {
   readonly cache: SharedCache | undefined;
   /** Requests handled by this runtime and not yet logged (a replaced runtime closes at 0; reload.ts). */
   inFlight: number;
+  /** Undoes this runtime's subscriptions to fleet events (closeRuntime). */
+  readonly detach: readonly (() => void)[];
 }
 
 function tlsOptions(config: UpstreamConfig['tls']): ConnectionOptions {
@@ -100,7 +103,24 @@ function tlsOptions(config: UpstreamConfig['tls']): ConnectionOptions {
   return options;
 }
 
-function buildUpstream(name: string, config: UpstreamConfig, maxHeaderBytes: number, registry: TargetStateRegistry, logger: Logger): CompiledUpstream {
+/**
+ * Shared passive health: ejections by this instance's detector are announced to the fleet
+ * (for as long as they last here); the detector is unchanged without state.redis.
+ */
+function announceEjections(upstream: string, detector: OutlierDetector, binding: StateBinding): OutlierDetector {
+  const redis = binding.redis;
+  if (redis === undefined || !redis.config.shareEjections) return detector;
+  return {
+    onSuccess: (target, now) => detector.onSuccess(target, now),
+    onFailure(target, now) {
+      const ejected = detector.onFailure(target, now);
+      if (ejected) redis.publish({ t: 'eject', upstream, target: target.url, ms: target.ejectedUntil - now });
+      return ejected;
+    },
+  };
+}
+
+function buildUpstream(name: string, config: UpstreamConfig, maxHeaderBytes: number, registry: TargetStateRegistry, logger: Logger, binding: StateBinding): CompiledUpstream {
   const tls = config.targets.some((t) => t.url.startsWith('https:')) ? tlsOptions(config.tls) : undefined;
   const targets = config.targets.map((t) => ({
     url: t.url,
@@ -123,7 +143,7 @@ function buildUpstream(name: string, config: UpstreamConfig, maxHeaderBytes: num
     targets,
     selector: createTargetSelector(states, { balancer: config.balancer, hashOn: config.hashOn, sticky: config.sticky }),
     retry: new RetryPolicy(config.retries),
-    outlier: config.outlierDetection.enabled ? countEjections(name, createOutlierDetector(states, config.outlierDetection)) : undefined,
+    outlier: config.outlierDetection.enabled ? announceEjections(name, countEjections(name, createOutlierDetector(states, config.outlierDetection)), binding) : undefined,
     checker: config.healthCheck ? createActiveChecker({ upstream: name, targets: states, config: config.healthCheck, ...(tls ? { tls } : {}), logger }) : undefined,
     tracksLatency: config.balancer === 'leastLatency',
     retryAfter(now) {
@@ -167,9 +187,9 @@ function flatHeaders(record: Record<string, string>): string[] {
  * Target states (health, ejections, latency) come from `registry`, so a reload that keeps a
  * target keeps what was learned about it.
  */
-export function buildRuntime(config: Config, logger: Logger, registry = new TargetStateRegistry(), previousCache?: SharedCache): Runtime {
+export function buildRuntime(config: Config, logger: Logger, registry = new TargetStateRegistry(), previousCache?: SharedCache, binding: StateBinding = NO_STATE): Runtime {
   try {
-    const runtime = assembleRuntime(config, logger, registry, previousCache);
+    const runtime = assembleRuntime(config, logger, registry, previousCache, binding);
     registry.commit();
     return runtime;
   } catch (err) {
@@ -179,10 +199,12 @@ export function buildRuntime(config: Config, logger: Logger, registry = new Targ
   }
 }
 
-function assembleRuntime(config: Config, logger: Logger, registry: TargetStateRegistry, previousCache: SharedCache | undefined): Runtime {
+const NO_STATE: StateBinding = { redis: undefined, tier: undefined, limiters: undefined };
+
+function assembleRuntime(config: Config, logger: Logger, registry: TargetStateRegistry, previousCache: SharedCache | undefined, binding: StateBinding): Runtime {
   const upstreams = new Map<string, CompiledUpstream>();
   for (const [name, upstream] of Object.entries(config.upstreams)) {
-    upstreams.set(name, buildUpstream(name, upstream, config.server.limits.maxHeaderBytes, registry, logger));
+    upstreams.set(name, buildUpstream(name, upstream, config.server.limits.maxHeaderBytes, registry, logger, binding));
   }
   // One store for every route, sized by the top-level cache.maxBytes; built only when used.
   // A reload keeps the stored responses (and their counters) when the cache's size is unchanged.
@@ -236,7 +258,24 @@ function assembleRuntime(config: Config, logger: Logger, registry: TargetStateRe
       compression: route.compression?.enabled === true && action.kind !== 'redirect' && !setsNoTransform(route) ? new RouteCompression(route.compression) : undefined,
     };
   });
+  // Built completely: from here on nothing throws, so attaching to the fleet cannot leak.
+  if (previousCache !== undefined && previousCache !== cache) previousCache.attachTier(undefined);
+  cache?.attachTier(binding.tier);
+  const detach: (() => void)[] = [];
+  const redis = binding.redis;
+  if (redis !== undefined && redis.config.shareEjections) {
+    const onEject = (e: { upstream: string; target: string; ms: number }): void => {
+      const upstream = upstreams.get(e.upstream);
+      const target = upstream?.targets.find((t) => t.url === e.target);
+      const outlier = config.upstreams[e.upstream]?.outlierDetection;
+      if (upstream === undefined || target === undefined || outlier === undefined || !outlier.enabled) return;
+      if (applyRemoteEjection(upstream.targets.map((t) => t.state), target.state, e.ms, outlier)) logger.info({ upstream: e.upstream, target: e.target, ms: e.ms }, 'target ejected: announced by another instance');
+    };
+    redis.on('eject', onEject);
+    detach.push(() => redis.off('eject', onEject));
+  }
   return {
+    detach,
     config,
     routes,
     trusted: createTrustedProxies(config.server.trustedProxies),
@@ -256,6 +295,7 @@ export function startRuntime(runtime: Runtime): void {
 
 /** Releases a runtime that is no longer served: health checks stop, idle upstream connections close. */
 export async function closeRuntime(runtime: Runtime): Promise<void> {
+  for (const undo of runtime.detach) undo();
   const stopping: Promise<void>[] = [];
   for (const upstream of runtime.upstreams.values()) {
     if (upstream.checker) stopping.push(upstream.checker.stop());
