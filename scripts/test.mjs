@@ -24,11 +24,13 @@ const run = (cmd, args) => spawnSync(cmd, args, { cwd: root, stdio: 'inherit' })
  * System packages the tests use (README: the test command installs what is missing). Installed
  * here, one apt-get at a time, before any test runs: test files run two at a time and two
  * apt-gets at once would fight over the dpkg lock. Not root or no apt-get: the tests that need
- * them skip with the reason (test/tls/pebble.mjs, test/dashboard/chromium.mjs).
+ * them skip with the reason (test/tls/pebble.mjs, test/dashboard/chromium.mjs,
+ * test/state/redis-helpers.mjs).
  */
 const SYSTEM_PACKAGES = [
   { command: 'pebble', pkg: 'pebble' }, // ACME test server (test/tls/acme*.test.mjs)
   { command: 'chromium', pkg: 'chromium' }, // dashboard browser tests (test/dashboard/)
+  { command: 'redis-server', pkg: 'redis-server' }, // shared state across instances (test/state/)
 ];
 const has = (command) => spawnSync('sh', ['-c', `command -v ${command}`], { stdio: 'ignore' }).status === 0;
 const missing = SYSTEM_PACKAGES.filter((p) => !has(p.command)).map((p) => p.pkg);

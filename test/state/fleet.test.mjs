@@ -1,0 +1,186 @@
+// Three real Barbican processes sharing one real redis-server (state.redis): a fleet-wide rate
+// limit within ±10%, one origin request for 50 concurrent misses spread over the three, a purge
+// on one instance applied everywhere, Redis killed under load with zero failed requests (each
+// instance falls back to local state), and Redis restarted on the same port with sharing
+// resumed without restarting Barbican. The figures measured are printed.
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import http from 'node:http';
+import { adminRequest, request, startOrigin, startProxy } from '../helpers.mjs';
+import { redisMissing, startRedis } from './redis-helpers.mjs';
+
+const skip = redisMissing();
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+const HOST = 'fleet.example';
+const TOKEN = 'fleet-test-token';
+
+let redis;
+let origin;
+let fleet = [];
+/** Origin requests by path. */
+const served = new Map();
+const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
+
+function fleetConfig(redisUrl) {
+  return {
+    admin: { address: '127.0.0.1:0', token: TOKEN },
+    logging: { level: 'info', accessLog: { format: 'off' } },
+    upstreams: { origin: { targets: [{ url: origin.url }] } },
+    routes: [
+      { name: 'limited', match: { pathPrefix: '/rl/' }, upstream: 'origin', rateLimit: { requests: 50, per: '1s', burst: 10, key: 'header:x-client' } },
+      { name: 'cached', match: { pathPrefix: '/c/' }, upstream: 'origin', cache: { enabled: true } },
+    ],
+    state: {
+      redis: {
+        url: redisUrl,
+        keyPrefix: `fleet${process.pid}:`,
+        reconnect: { minDelay: '50ms', maxDelay: '300ms' },
+        breaker: { failures: 3, openTime: '300ms' },
+      },
+    },
+  };
+}
+
+const get = (proxy, path, headers = {}) => request(`${proxy.url}${path}`, { headers: { host: HOST, ...headers }, agent });
+
+async function metric(proxy, name) {
+  const text = (await adminRequest(proxy, '/metrics', { token: TOKEN })).body.toString();
+  const m = new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)$`, 'm').exec(text);
+  return m === null ? undefined : Number(m[1]);
+}
+
+async function waitFor(what, check, timeoutMs = 10_000) {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await sleep(50);
+  }
+}
+
+describe('a fleet of three instances sharing Redis', { skip, timeout: 90_000 }, () => {
+  before(async () => {
+    redis = await startRedis();
+    origin = await startOrigin((req, res) => {
+      const path = req.url;
+      const n = (served.get(path) ?? 0) + 1;
+      served.set(path, n);
+      const delay = path.includes('slow') ? 300 : 0;
+      setTimeout(() => {
+        res.writeHead(200, { 'content-type': 'text/plain', 'cache-control': 'public, max-age=300', 'cache-tag': path.startsWith('/c/tagged') ? 'group-a' : 'other' });
+        res.end(`${path} v${n}`);
+      }, delay);
+    });
+    fleet = await Promise.all([0, 1, 2].map(() => startProxy(fleetConfig(redis.url))));
+    await waitFor('every instance connected to Redis', async () => (await Promise.all(fleet.map((p) => metric(p, 'barbican_redis_up')))).every((v) => v === 1));
+  });
+
+  after(async () => {
+    await Promise.all(fleet.map((p) => p.close()));
+    agent.destroy();
+    await origin?.close();
+    await redis?.stop();
+  });
+
+  it('holds a rate limit of 50/s (burst 10) fleet-wide within ±10%', async () => {
+    // Every instance is flooded with requests of the same client for 2 s (far above 50/s).
+    let admitted = 0;
+    let refused = 0;
+    let other = 0;
+    const start = performance.now();
+    const DURATION = 2000;
+    const worker = async (proxy) => {
+      while (performance.now() - start < DURATION) {
+        const r = await get(proxy, '/rl/x', { 'x-client': 'alice' });
+        if (r.status === 200) admitted++;
+        else if (r.status === 429) refused++;
+        else other++;
+      }
+    };
+    await Promise.all(fleet.flatMap((p) => [worker(p), worker(p), worker(p)]));
+    const elapsed = performance.now() - start;
+    // GCRA: burst + 1 at once, then one per 20 ms.
+    const expected = 11 + (elapsed / 1000) * 50;
+    console.log(`rate limit: ${admitted} admitted, ${refused} refused over ${Math.round(elapsed)} ms on 3 instances; expected ${expected.toFixed(0)} (local limits would admit about ${(3 * expected).toFixed(0)})`);
+    assert.equal(other, 0);
+    assert.ok(refused > admitted, 'the flood was above the limit');
+    assert.ok(Math.abs(admitted - expected) <= expected * 0.1, `admitted ${admitted}, expected ${expected.toFixed(1)} ± 10%`);
+  });
+
+  it('sends 50 concurrent misses spread over the three instances to the origin once', async () => {
+    const path = '/c/slow-hot';
+    const answers = await Promise.all(Array.from({ length: 50 }, (_, i) => get(fleet[i % 3], path)));
+    console.log(`collapsing: ${served.get(path)} origin request(s) for 50 concurrent misses on 3 instances`);
+    assert.deepEqual(new Set(answers.map((r) => r.status)), new Set([200]));
+    assert.deepEqual(new Set(answers.map((r) => r.body.toString())), new Set([`${path} v1`]));
+    assert.equal(served.get(path), 1);
+  });
+
+  it('applies a purge made on one instance on every instance and in Redis', async () => {
+    const path = '/c/tagged/item';
+    for (const p of fleet) assert.equal((await get(p, path)).body.toString(), `${path} v1`);
+    // Every instance holds it in memory now.
+    for (const p of fleet) assert.match((await get(p, path)).headers['cache-status'], /; hit/);
+    const purge = await adminRequest(fleet[0], '/api/cache/purge', { method: 'POST', token: TOKEN, json: { tag: 'group-a' } });
+    assert.equal(purge.status, 200);
+    await waitFor('the purge to reach every instance', async () => (await Promise.all(fleet.slice(1).map((p) => metric(p, 'barbican_cache_purged_total')))).every((v) => v >= 1), 5000);
+    // No instance answers the old version any more; the first fetch refills Redis, the others take it from there.
+    const after = [];
+    for (const p of fleet) after.push((await get(p, path)).body.toString());
+    assert.deepEqual(after, [`${path} v2`, `${path} v2`, `${path} v2`]);
+    assert.equal(served.get(path), 2);
+  });
+
+  it('loses no request when Redis is killed under load, falling back to local state', async () => {
+    let ok = 0;
+    const failures = [];
+    let stop = false;
+    let n = 0;
+    const worker = async (proxy) => {
+      while (!stop) {
+        const i = n++;
+        const path = i % 2 === 0 ? `/c/load-${i % 20}` : '/rl/load';
+        try {
+          // A different client per request: the limit is not what is tested here.
+          const r = await get(proxy, path, { 'x-client': `c${i}` });
+          if (r.status === 200) ok++;
+          else failures.push(`${path}: ${r.status}`);
+        } catch (err) {
+          failures.push(`${path}: ${err.code ?? err.message}`);
+        }
+      }
+    };
+    const load = Promise.all(fleet.flatMap((p) => [worker(p), worker(p)]));
+    await sleep(500);
+    await redis.stop();
+    const killedAt = ok;
+    await waitFor('every instance to see Redis gone', async () => (await Promise.all(fleet.map((p) => metric(p, 'barbican_redis_up')))).every((v) => v === 0), 5000);
+    await sleep(700);
+    stop = true;
+    await load;
+    const fallbacks = await metric(fleet[0], 'barbican_redis_fallbacks_total');
+    console.log(`redis killed: ${ok} requests answered (${ok - killedAt} after the kill), ${failures.length} failed`);
+    assert.deepEqual(failures, []);
+    assert.ok(ok - killedAt > 50, 'requests kept flowing after the kill');
+    assert.ok(fallbacks > 0, 'rate-limit decisions fell back to local');
+    // Degraded, not broken: the cache still answers from memory and the health endpoint says so.
+    assert.match((await get(fleet[1], '/c/load-0')).headers['cache-status'] ?? '', /Barbican/);
+    const health = await adminRequest(fleet[2], '/healthz');
+    assert.equal(health.status, 200);
+    assert.deepEqual(health.json(), { status: 'ok', redis: 'degraded' });
+  });
+
+  it('resumes sharing when Redis comes back on the same address, without a restart', async () => {
+    redis = await startRedis({ port: redis.port });
+    await waitFor('every instance to reconnect', async () => (await Promise.all(fleet.map((p) => metric(p, 'barbican_redis_up')))).every((v) => v === 1), 10_000);
+    // The second tier is shared again: a fill on one instance is a hit on the others.
+    const path = '/c/after-restart';
+    assert.equal((await get(fleet[0], path)).body.toString(), `${path} v1`);
+    await sleep(100);
+    for (const p of fleet.slice(1)) assert.equal((await get(p, path)).body.toString(), `${path} v1`);
+    assert.equal(served.get(path), 1, 'the other instances took it from Redis');
+    // And the rate limit is fleet-wide again: 11 at once for a fresh client, across the three.
+    let admitted = 0;
+    for (let i = 0; i < 30; i++) if ((await get(fleet[i % 3], '/rl/again', { 'x-client': 'bob' })).status === 200) admitted++;
+    assert.ok(admitted >= 11 && admitted <= 13, `admitted ${admitted} of burst + 1 = 11 (plus what 30 sequential requests earn)`);
+  });
+});
