@@ -492,7 +492,7 @@ routes:                         # tried in order; the first match wins
         copyRequestHeaders: [authorization, cookie]
         copyResponseHeaders: [x-user-roles]
         timeout: 5s
-    rateLimit: { requests: 100, per: 1s, burst: 20, key: apiKey, maxKeys: 100000 }   # key: ip | header:NAME | jwt:CLAIM | apiKey
+    rateLimit: { requests: 100, per: 1s, burst: 20, key: apiKey, maxKeys: 100000, scope: shared }   # key: ip | header:NAME | jwt:CLAIM | apiKey
   - name: staff
     match: { pathPrefix: /staff/ }
     upstream: app
@@ -533,6 +533,21 @@ routes:                         # tried in order; the first match wins
 
 cache:
   maxBytes: 256MiB              # in-memory store shared by every route with cache.enabled
+
+state:                          # shared by every instance of a fleet (optional; docs/deployment.md)
+  redis:
+    url: \${REDIS_URL:-redis://127.0.0.1:6379}   # redis[s]://[user:password@]host:port[/db]
+    keyPrefix: "barbican:"
+    # sentinels: [10.0.0.5:26379, 10.0.0.6:26379]   # Sentinel (with sentinelName), or:
+    # cluster: [10.0.0.7:6379, 10.0.0.8:6379]       # Redis Cluster seed nodes
+    sentinelName: mymaster
+    connectTimeout: 2s
+    commandTimeout: 250ms       # then the use falls back (rate limit: onFailure; cache: local)
+    reconnect: { minDelay: 100ms, maxDelay: 5s }
+    breaker: { failures: 5, openTime: 2s }
+    rateLimit: { enabled: true, onFailure: local, maxLease: 8, leaseTime: 1s }   # onFailure: local | open | closed
+    cache: { enabled: true, maxObjectBytes: 1MiB, lockTime: 10s }
+    shareEjections: true
 
 logging:
   level: info
