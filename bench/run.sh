@@ -4,6 +4,7 @@
 #   bench/run.sh              throughput: origin-direct vs nginx vs node-http-proxy vs Barbican
 #   bench/run.sh idle-rss     RSS of each proxy holding 1,000 idle keep-alive connections
 #   bench/run.sh all          both
+#   bench/redis.sh            Redis-backed state: barbican (local) vs barbican-redis, cache hits and rate limits
 #
 # Knobs (environment), see bench/README.md: DURATION ROUNDS WARMUP CONNECTIONS THREADS
 # CONTENDERS WORKLOADS LOAD_CPU PROXY_CPU STARTUP_TIMEOUT RESULTS_DIR IDLE_CONNECTIONS
@@ -34,6 +35,7 @@ NODE=${NODE:-node}
 NGINX=${NGINX:-nginx}
 WRK=${WRK:-wrk}
 HAPROXY=${HAPROXY:-haproxy}
+REDIS_SERVER=${REDIS_SERVER:-redis-server}
 BARBICAN_CMD=${BARBICAN_CMD:-$NODE bin/barbican.js}   # run from the repository root
 
 case $MODE in
@@ -59,12 +61,13 @@ done
 for c in $CONTENDERS; do
   case $c in
     origin | nginx | nginx-2w | node-http-proxy | barbican | barbican-lb | barbican-log | barbican-auto) ;;
+    barbican-redis) command -v "$REDIS_SERVER" >/dev/null || die "contender barbican-redis requested but '$REDIS_SERVER' not found (apt-get install -y redis-server)" ;;
     haproxy) command -v "$HAPROXY" >/dev/null || die "contender haproxy requested but '$HAPROXY' not found" ;;
-    *) die "unknown contender '$c' (origin nginx nginx-2w haproxy node-http-proxy barbican barbican-lb barbican-log barbican-auto)" ;;
+    *) die "unknown contender '$c' (origin nginx nginx-2w haproxy node-http-proxy barbican barbican-lb barbican-log barbican-auto barbican-redis)" ;;
   esac
 done
 for w in $WORKLOADS; do
-  case $w in small | 100k | post | cached | gzip | br) ;; *) die "unknown workload '$w' (small 100k post cached gzip br)" ;; esac
+  case $w in small | 100k | post | cached | gzip | br | limited) ;; *) die "unknown workload '$w' (small 100k post cached gzip br limited)" ;; esac
 done
 [[ $ROUNDS =~ ^[1-9][0-9]*$ ]] || die "ROUNDS must be a positive integer"
 [[ $NOISE_LIMIT =~ ^[0-9]+$ && $NOISE_RETRIES =~ ^[0-9]+$ ]] || die "NOISE_LIMIT and NOISE_RETRIES must be integers"
@@ -165,7 +168,7 @@ wait_port() {
 # cannot grab them between now and when the servers bind.
 read -r -a PORTS < <("$NODE" -e '
   const net = require("net");
-  const want = 11, got = [];
+  const want = 13, got = [];
   (async () => {
     for (let tries = 0; got.length < want && tries < 500; tries++) {
       const p = 20000 + Math.floor(Math.random() * 12000);
@@ -179,15 +182,17 @@ read -r -a PORTS < <("$NODE" -e '
     }
     console.log(got.join(" "));
   })();')
-((${#PORTS[@]} == 11)) || die "could not find free ports"
+((${#PORTS[@]} == 13)) || die "could not find free ports"
 ORIGIN_PORT=${PORTS[0]}
 # The origin also listens on two more ports: barbican-lb balances over three targets.
 ORIGIN_PORT2=${PORTS[5]}
 ORIGIN_PORT3=${PORTS[7]}
 declare -A PORT=([origin]=${PORTS[0]} [nginx]=${PORTS[1]} [node-http-proxy]=${PORTS[2]} [barbican]=${PORTS[3]} [haproxy]=${PORTS[4]} [barbican-lb]=${PORTS[6]}
-  [nginx-2w]=${PORTS[8]} [barbican-auto]=${PORTS[9]} [barbican-log]=${PORTS[10]})
+  [nginx-2w]=${PORTS[8]} [barbican-auto]=${PORTS[9]} [barbican-log]=${PORTS[10]} [barbican-redis]=${PORTS[11]})
 declare -A NAME=([origin]=origin-direct [nginx]=nginx-proxy [node-http-proxy]=node-http-proxy [barbican]=barbican [haproxy]=haproxy [barbican-lb]=barbican-lb
-  [nginx-2w]=nginx-2-workers [barbican-auto]=barbican-auto [barbican-log]=barbican-log)
+  [nginx-2w]=nginx-2-workers [barbican-auto]=barbican-auto [barbican-log]=barbican-log [barbican-redis]=barbican-redis)
+# barbican-redis: Barbican with state.redis on a redis-server started here (on LOAD_CPU).
+REDIS_PORT=${PORTS[12]}
 # Contenders with one worker per core: not pinned, they share every core with wrk and the origin.
 ALL_CPUS=0-$(($(nproc) - 1))
 
@@ -270,6 +275,8 @@ $html_maps
     # 1 KiB that shared caches may keep for an hour: the 'cached' workload (proxies' cache hits).
     location = /cached { default_type text/plain; add_header Cache-Control "public, max-age=3600"; return 200 "$(printf '%1024s' '' | tr ' ' c)"; }
     location = /100k  { default_type application/octet-stream; return 200 "$refs"; }
+    # The 'limited' workload: a small answer behind each proxy's rate limiter (never refused).
+    location = /limited { default_type text/plain; return 200 "hello world\n"; }
     location = /html100k { default_type text/html; return 200 "$html_refs"; }
 
     # POST: read the whole request body into memory *before* answering, like an
@@ -326,6 +333,8 @@ $(nginx_temp_paths "$dir")
   }
   # The 'cached' workload: nginx's own cache (files under the temp dir, in the page cache).
   proxy_cache_path $dir/cache keys_zone=bench:10m max_size=64m;
+  # The 'limited' workload: every request goes through limit_req (a limit never reached).
+  limit_req_zone \$binary_remote_addr zone=bench_rl:1m rate=1000000r/s;
   server {
     listen 127.0.0.1:${PORT[$c]} backlog=4096;
     client_max_body_size 1m;
@@ -348,6 +357,12 @@ $(nginx_buffer_lines)
       gzip_min_length 1024;
       gzip_proxied any;
       gzip_vary on;
+    }
+    location = /limited {
+      limit_req zone=bench_rl burst=1000000 nodelay;
+      proxy_pass http://origin;
+      proxy_http_version 1.1;
+      proxy_set_header Connection "";
     }
     location / {
       proxy_pass http://origin;
@@ -386,7 +401,8 @@ EOF
 # write_barbican_conf C: barbican (one target), barbican-lb (three targets on the same
 # origin, round robin, active health checks every second: what balancing costs),
 # barbican-log (JSON access log to a file and metrics on: what observability costs), or
-# barbican-auto (server.workers: auto, against nginx-2w).
+# barbican-auto (server.workers: auto, against nginx-2w), or barbican-redis (rate limits and
+# the cache's second tier in Redis, against barbican).
 write_barbican_conf() {
   local c=${1:-barbican} dir=$TMP/${1:-barbican} upstream server="" extra="" logging="{ accessLog: { format: off } }"
   mkdir -p "$dir"
@@ -397,6 +413,7 @@ write_barbican_conf() {
   fi
   [[ $MODE != throughput ]] && server="limits: { keepAliveTimeout: $IDLE_KEEPALIVE }, "
   [[ $c == barbican-auto ]] && server+="workers: auto, "
+  [[ $c == barbican-redis ]] && extra="state: { redis: { url: \"redis://127.0.0.1:$REDIS_PORT\", keyPrefix: \"bench$$:\" } }"
   if [[ $c == barbican-log ]]; then
     logging="{ accessLog: { format: json, output: $dir/access.log } }"
     extra="metrics: { enabled: true }"$'\n'"admin: { address: 127.0.0.1:0 }"
@@ -410,6 +427,8 @@ upstreams: { origin: $upstream }
 routes:
   - { match: { path: /cached }, upstream: origin, cache: { enabled: true } }
   - { match: { path: /html100k }, upstream: origin, compression: { algorithms: [br, gzip], level: { gzip: 5, br: 4 } } }
+  # A limit never reached (every wrk connection is one client, 127.0.0.1): the cost of the decision.
+  - { match: { path: /limited }, upstream: origin, rateLimit: { requests: 1000000, per: 1s, burst: 1000000 } }
   - { upstream: origin }
 cache: { maxBytes: 64MiB }
 logging: $logging
@@ -442,7 +461,7 @@ start_contender() {
       start_bg "$c" "$dir/stdout.log" taskset -c "$PROXY_CPU" "$NODE" "$BENCH_DIR/node-http-proxy.mjs" \
         --port "${PORT[$c]}" --target "http://127.0.0.1:$ORIGIN_PORT" --keep-alive-timeout-ms "$ka"
       ;;
-    barbican | barbican-lb | barbican-log | barbican-auto)
+    barbican | barbican-lb | barbican-log | barbican-auto | barbican-redis)
       local cpus=$PROXY_CPU
       [[ $c == barbican-auto ]] && cpus=$ALL_CPUS
       read -r -a cmd <<<"$BARBICAN_CMD"
@@ -509,8 +528,8 @@ sanity_check() { # PORT -> prints a reason and returns 1 on failure
 }
 
 # ---------------------------------------------------------------- wrk
-declare -A URLPATH=([small]=/small [100k]=/100k [post]=/post [cached]=/cached [gzip]=/html100k [br]=/html100k)
-declare -A WLNAME=([small]="GET /small" [100k]="GET /100k" [post]="POST /post 10KiB" [cached]="GET /cached 1KiB, cache hits" [gzip]="GET /html100k, Accept-Encoding: gzip" [br]="GET /html100k, Accept-Encoding: br")
+declare -A URLPATH=([small]=/small [100k]=/100k [post]=/post [cached]=/cached [gzip]=/html100k [br]=/html100k [limited]=/limited)
+declare -A WLNAME=([small]="GET /small" [100k]="GET /100k" [post]="POST /post 10KiB" [cached]="GET /cached 1KiB, cache hits" [gzip]="GET /html100k, Accept-Encoding: gzip" [br]="GET /html100k, Accept-Encoding: br" [limited]="GET /limited, rate-limited")
 
 run_wrk() { # PORT WORKLOAD DURATION DURATION_SECS OUTFILE
   local port=$1 wl=$2 dur=$3 secs=$4 out=$5
@@ -667,7 +686,7 @@ write_all_confs() {
     case $c in
       nginx | nginx-2w) write_nginx_proxy_conf "$c" ;;
       haproxy) write_haproxy_conf ;;
-      barbican | barbican-lb | barbican-log | barbican-auto) write_barbican_conf "$c" ;;
+      barbican | barbican-lb | barbican-log | barbican-auto | barbican-redis) write_barbican_conf "$c" ;;
     esac
   done
 }
@@ -779,9 +798,20 @@ idle_rss() {
   log "   (RSS summed over the proxy's processes: for nginx the master and its worker)"
 }
 
+# redis-server for barbican-redis, pinned with the load (no persistence, loopback only).
+start_redis() {
+  [[ " $CONTENDERS " == *" barbican-redis "* ]] || return 0
+  mkdir -p "$TMP/redis"
+  start_bg redis "$TMP/redis/stdout.log" taskset -c "$LOAD_CPU" "$REDIS_SERVER" --port "$REDIS_PORT" --bind 127.0.0.1 \
+    --save "" --appendonly no --dir "$TMP/redis"
+  wait_port "$REDIS_PORT" "$LAST_PID" || die "redis-server did not start on 127.0.0.1:$REDIS_PORT"
+  log "redis:  redis-server on 127.0.0.1:$REDIS_PORT (pid $LAST_PID, CPU $LOAD_CPU) for barbican-redis"
+}
+
 # ---------------------------------------------------------------- main
 machine_info
 start_origin
+start_redis
 log ""
 case $MODE in
   throughput | idle-rss)

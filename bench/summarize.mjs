@@ -21,11 +21,12 @@ const NAMES = {
   'node-http-proxy': 'node-http-proxy',
   barbican: 'barbican',
   'barbican-lb': 'barbican (3 targets + health checks)',
+  'barbican-redis': 'barbican + state.redis',
   'barbican-log': 'barbican (JSON access log + metrics)',
   'nginx-2w': 'nginx-proxy, 2 workers',
   'barbican-auto': 'barbican, workers: auto',
 };
-const WORKLOADS = { small: 'GET /small (12 B)', '100k': 'GET /100k (100 KiB)', post: 'POST /post (10 KiB)', cached: 'GET /cached (1 KiB, cache hits)', gzip: 'GET /html100k (100 KiB HTML, gzip)', br: 'GET /html100k (100 KiB HTML, br)' };
+const WORKLOADS = { small: 'GET /small (12 B)', '100k': 'GET /100k (100 KiB)', post: 'POST /post (10 KiB)', cached: 'GET /cached (1 KiB, cache hits)', limited: 'GET /limited (rate-limited, never refused)', gzip: 'GET /html100k (100 KiB HTML, gzip)', br: 'GET /html100k (100 KiB HTML, br)' };
 
 const lines = fs.readFileSync(file, 'utf8').trim().split('\n');
 const header = lines.shift().split('\t');
@@ -162,6 +163,15 @@ if (errs.length) {
     const [c, w] = k.split('\t');
     console.log(`  ${NAMES[c] ?? c} ${WORKLOADS[w] ?? w}: ${s.errors} errors over ${s.n} round(s)`);
   }
+}
+
+if (has('barbican') && has('barbican-redis')) {
+  console.log('');
+  console.log('Cost of shared state (barbican-redis: rate limits and the second cache tier in Redis, against local memory):');
+  const rows = workloads
+    .filter((w) => get('barbican', w) && get('barbican-redis', w))
+    .map((w) => [WORKLOADS[w] ?? w, ratio(get('barbican-redis', w).rps, get('barbican', w).rps), ratio(get('barbican-redis', w).p99, get('barbican', w).p99)]);
+  console.log(table(['workload', 'req/s redis / local', 'p99 redis / local'], rows, 1));
 }
 
 if (has('barbican') && has('barbican-lb')) {

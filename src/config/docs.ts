@@ -545,7 +545,7 @@ state:                          # shared by every instance of a fleet (optional;
     commandTimeout: 250ms       # then the use falls back (rate limit: onFailure; cache: local)
     reconnect: { minDelay: 100ms, maxDelay: 5s }
     breaker: { failures: 5, openTime: 2s }
-    rateLimit: { enabled: true, onFailure: local, maxLease: 8, leaseTime: 1s }   # onFailure: local | open | closed
+    rateLimit: { enabled: true, onFailure: local, maxLease: 32, leaseTime: 1s }   # onFailure: local | open | closed
     cache: { enabled: true, maxObjectBytes: 1MiB, lockTime: 10s }
     shareEjections: true
 

@@ -35,7 +35,7 @@ export const redisRateLimitSchema = z
       .number()
       .int()
       .min(1)
-      .default(8)
+      .default(32)
       .describe(
         'Most requests of one key an instance may take from Redis at once and then admit locally without asking (the local fast path). It leases at most a quarter of what the key has left, so keys near their limit are decided in Redis one by one. 1 disables the fast path.',
       ),
