@@ -6,7 +6,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
-import { adminRequest, request, startOrigin, startProxy } from '../helpers.mjs';
+import { adminRequest, deadAddress, request, startOrigin, startProxy } from '../helpers.mjs';
 import { redisMissing, startRedis } from './redis-helpers.mjs';
 
 const skip = redisMissing();
@@ -17,6 +17,7 @@ const TOKEN = 'fleet-test-token';
 let redis;
 let origin;
 let fleet = [];
+let dead;
 /** Origin requests by path. */
 const served = new Map();
 const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
@@ -25,8 +26,17 @@ function fleetConfig(redisUrl) {
   return {
     admin: { address: '127.0.0.1:0', token: TOKEN },
     logging: { level: 'info', accessLog: { format: 'off' } },
-    upstreams: { origin: { targets: [{ url: origin.url }] } },
+    upstreams: {
+      origin: { targets: [{ url: origin.url }] },
+      // One dead target: outlier detection ejects it on the instance that meets it (retries hide the failures).
+      flaky: {
+        targets: [{ url: dead }, { url: origin.url }],
+        outlierDetection: { consecutiveFailures: 2, baseEjectionTime: '60s', maxEjectionPercent: 50 },
+        retries: { attempts: 2, on: ['connectFailure'], budgetPercent: 100 },
+      },
+    },
     routes: [
+      { name: 'flaky', match: { pathPrefix: '/flaky/' }, upstream: 'flaky' },
       { name: 'limited', match: { pathPrefix: '/rl/' }, upstream: 'origin', rateLimit: { requests: 50, per: '1s', burst: 10, key: 'header:x-client' } },
       { name: 'cached', match: { pathPrefix: '/c/' }, upstream: 'origin', cache: { enabled: true } },
     ],
@@ -60,6 +70,7 @@ async function waitFor(what, check, timeoutMs = 10_000) {
 describe('a fleet of three instances sharing Redis', { skip, timeout: 90_000 }, () => {
   before(async () => {
     redis = await startRedis();
+    dead = await deadAddress();
     origin = await startOrigin((req, res) => {
       const path = req.url;
       const n = (served.get(path) ?? 0) + 1;
@@ -128,6 +139,19 @@ describe('a fleet of three instances sharing Redis', { skip, timeout: 90_000 }, 
     for (const p of fleet) after.push((await get(p, path)).body.toString());
     assert.deepEqual(after, [`${path} v2`, `${path} v2`, `${path} v2`]);
     assert.equal(served.get(path), 2);
+  });
+
+  it('announces an ejection by one instance to the others', async () => {
+    const up = async (proxy) => {
+      const text = (await adminRequest(proxy, '/metrics', { token: TOKEN })).body.toString();
+      const m = new RegExp(`^barbican_upstream_target_up\\{[^}]*target="${dead}"[^}]*\\} (\\S+)$`, 'm').exec(text);
+      return m === null ? undefined : Number(m[1]);
+    };
+    assert.equal(await up(fleet[1]), 1);
+    for (let i = 0; i < 6; i++) assert.equal((await get(fleet[0], '/flaky/x')).status, 200);
+    assert.equal(await up(fleet[0]), 0, 'ejected where it failed');
+    // Instances 1 and 2 never sent it a request: they learn it over pub/sub.
+    await waitFor('the ejection to reach the other instances', async () => (await up(fleet[1])) === 0 && (await up(fleet[2])) === 0, 5000);
   });
 
   it('loses no request when Redis is killed under load, falling back to local state', async () => {
