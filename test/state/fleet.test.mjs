@@ -203,8 +203,14 @@ describe('a fleet of three instances sharing Redis', { skip, timeout: 90_000 }, 
     for (const p of fleet.slice(1)) assert.equal((await get(p, path)).body.toString(), `${path} v1`);
     assert.equal(served.get(path), 1, 'the other instances took it from Redis');
     // And the rate limit is fleet-wide again: 11 at once for a fresh client, across the three.
-    let admitted = 0;
-    for (let i = 0; i < 30; i++) if ((await get(fleet[i % 3], '/rl/again', { 'x-client': 'bob' })).status === 200) admitted++;
-    assert.ok(admitted >= 11 && admitted <= 13, `admitted ${admitted} of burst + 1 = 11 (plus what 30 sequential requests earn)`);
+    const start = performance.now();
+    const answers = await Promise.all(Array.from({ length: 30 }, (_, i) => get(fleet[i % 3], '/rl/again', { 'x-client': 'bob' })));
+    const elapsed = performance.now() - start;
+    const admitted = answers.filter((r) => r.status === 200).length;
+    // burst + 1 = 11 at once, plus one per 20 ms while the 30 requests were being answered;
+    // three separate local limits would admit 30 (11 each).
+    const most = 11 + Math.ceil(elapsed / 20);
+    console.log(`after the restart: ${admitted} of 30 admitted in ${Math.round(elapsed)} ms (at most ${most} fleet-wide)`);
+    assert.ok(admitted >= 9 && admitted <= most && admitted < 30, `admitted ${admitted}, expected 9..${most}`);
   });
 });
