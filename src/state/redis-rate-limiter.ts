@@ -67,14 +67,16 @@ export class RedisRateLimiter implements RateLimiter {
   consume(key: string, now: number): RateLimitDecision | Promise<RateLimitDecision> {
     const lease = this.leases.get(key);
     if (lease !== undefined) {
-      if (now < lease.refusedUntil) {
-        const wait = lease.refusedUntil - now;
-        return { allowed: false, remaining: 0, resetMs: Math.max(wait, lease.resetAt - now), retryAfterMs: wait };
-      }
+      // Leased requests first: a refusal that came back for a concurrent decision does not
+      // make the requests this instance already holds unusable.
       if (lease.tokens > 0 && now < lease.expires) {
         // The fast path: admitted from the lease, no round trip.
         lease.tokens--;
         return { allowed: true, remaining: lease.tokens + lease.behind, resetMs: Math.max(0, lease.resetAt - now), retryAfterMs: 0 };
+      }
+      if (now < lease.refusedUntil) {
+        const wait = lease.refusedUntil - now;
+        return { allowed: false, remaining: 0, resetMs: Math.max(wait, lease.resetAt - now), retryAfterMs: wait };
       }
     }
     if (!this.state.available()) return this.fallback(key, now);
@@ -105,6 +107,11 @@ export class RedisRateLimiter implements RateLimiter {
     lease.behind = behind;
     lease.resetAt = now + resetMs;
     if (granted === 0) {
+      // A concurrent decision may have leased requests meanwhile: this one may use one of them.
+      if (lease.tokens > 0 && now < lease.expires) {
+        lease.tokens--;
+        return { allowed: true, remaining: lease.tokens, resetMs, retryAfterMs: 0 };
+      }
       lease.refusedUntil = now + retryAfterMs;
       return { allowed: false, remaining: 0, resetMs, retryAfterMs };
     }

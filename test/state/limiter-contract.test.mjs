@@ -126,6 +126,24 @@ describe('rate limiter contract', { skip }, () => {
       assert.ok(admitted <= 10 && admitted >= 8, `admitted ${admitted} of a shared limit of 10 (leases may hold a few back)`);
     });
 
+    it('three limiters deciding concurrently and staggered for one fresh key admit exactly burst + 1', async () => {
+      const s = spec(1, 60_000, 10); // 11 at once, then one a minute
+      const first = await connect();
+      const others = [await connect({ keyPrefix: first.prefix }), await connect({ keyPrefix: first.prefix })];
+      const options = { identity: 'stagger', maxLease: 32, leaseTime: 5000, onFailure: 'local' };
+      const limiters = [first, ...others].map((st) => new RedisRateLimiter(s, st, { ...options, fallback: new GcraLimiter(s) }));
+      for (const round of ['a', 'b', 'c']) {
+        const pending = [];
+        for (let i = 0; i < 30; i++) {
+          pending.push(limiters[i % 3].consume(`k-${round}`, performance.now()));
+          // Some decisions start after others came back (leases and refusals cross).
+          if (i % 4 === 3) await new Promise((r) => setImmediate(r));
+        }
+        const admitted = (await Promise.all(pending)).filter((d) => d.allowed).length;
+        assert.equal(admitted, 11, `round ${round}`);
+      }
+    });
+
     it('falls back as onFailure says when Redis cannot be reached, and never throws', async () => {
       const s = spec(1, 60_000);
       const dead = new RedisState(redisSchema.parse({ url: 'redis://127.0.0.1:1', connectTimeout: '200ms' }), logger);
