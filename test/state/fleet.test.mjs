@@ -139,6 +139,15 @@ describe('a fleet of three instances sharing Redis', { skip, timeout: 90_000 }, 
     for (const p of fleet) after.push((await get(p, path)).body.toString());
     assert.deepEqual(after, [`${path} v2`, `${path} v2`, `${path} v2`]);
     assert.equal(served.get(path), 2);
+
+    // By prefix: Redis is searched (SCAN) and every instance purges its memory.
+    const paths = ['/c/pfx/a', '/c/pfx/b?q=1'];
+    for (const p of fleet) for (const x of paths) await get(p, x);
+    const byPrefix = await adminRequest(fleet[2], '/api/cache/purge', { method: 'POST', token: TOKEN, json: { prefix: `http://${HOST}/c/pfx/` } });
+    assert.equal(byPrefix.json().purged, 2, 'two entries in the memory of the instance asked');
+    await waitFor('the prefix purge to reach every instance', async () => (await Promise.all(fleet.slice(0, 2).map((p) => metric(p, 'barbican_cache_purged_total')))).every((v) => v >= 3), 5000);
+    for (const p of fleet) for (const x of paths) assert.equal((await get(p, x)).body.toString(), `${x} v2`);
+    for (const x of paths) assert.equal(served.get(x), 2, `${x}: fetched once before and once after the purge`);
   });
 
   it('announces an ejection by one instance to the others', async () => {
