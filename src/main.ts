@@ -52,6 +52,7 @@ export async function startInstance(config: Config, logger: Logger = createLogge
     listeners: config.listeners,
     limits: () => holder.current.config.server.limits,
     handler: () => pipeline,
+    http2: () => holder.current.config.server.http2,
     logger,
   });
   sharedMetrics.watch({

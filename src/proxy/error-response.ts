@@ -5,7 +5,7 @@
 import type { ProxyError } from '../errors/index.js';
 import { httpDate } from '../server/http-date.js';
 import { statusText } from '../server/status-text.js';
-import type { ResponseWriter } from '../server/response-writer.js';
+import type { ClientResponse } from '../server/client-response.js';
 
 /** Header list (flat [name, value, …]) and body of the error response for `err`. */
 export function errorResponse(err: ProxyError, requestId: string): { headers: string[]; body: string } {
@@ -16,7 +16,7 @@ export function errorResponse(err: ProxyError, requestId: string): { headers: st
   return { headers, body: `${status} ${statusText(status)}\ncode: ${err.code}\nrequest id: ${requestId}\n` };
 }
 
-export function sendError(res: ResponseWriter, err: ProxyError, requestId: string): void {
+export function sendError(res: ClientResponse, err: ProxyError, requestId: string): void {
   if (err.code === 'CLIENT_ABORTED') {
     res.abort();
     return;

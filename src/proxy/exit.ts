@@ -52,7 +52,7 @@ export function log(s: Session, err?: ProxyError): void {
     method: req.method,
     host: s.host,
     path: s.path + s.query,
-    httpVersion: req.httpMinor === 0 ? 'HTTP/1.0' : 'HTTP/1.1',
+    httpVersion: req.http2 === true ? 'HTTP/2.0' : req.httpMinor === 0 ? 'HTTP/1.0' : 'HTTP/1.1',
     status,
     bytesIn: req.body.bytesReceived,
     bytesOut: s.res.bytesWritten,

@@ -8,7 +8,8 @@ import { NONE_TRIED, type TargetState } from '../balancer/index.js';
 import type { ResponseTee } from '../cache/index.js';
 import { StreamEncoder, type EncoderOwner } from '../compression/index.js';
 import { ProxyError } from '../errors/index.js';
-import type { ClientGoneListener, ResponseWriter } from '../server/response-writer.js';
+import type { ClientResponse } from '../server/client-response.js';
+import type { ClientGoneListener } from '../server/response-writer.js';
 import type { BodySource } from '../upstream/body-source.js';
 import { forwardableTrailers, serializeFields } from '../server/trailer-fields.js';
 import { forwardInterimHeaders, forwardRequestHeaders, forwardResponseHeaders, serializeRequestHead } from '../upstream/forwarded-headers.js';
@@ -57,7 +58,7 @@ class ForwardExchange implements UpstreamExchange, ClientGoneListener, EncoderOw
   private trailers: string | null = null;
   readonly isHead: boolean;
   private resumeOnDrain: (() => void) | null = null;
-  private readonly res: ResponseWriter;
+  private readonly res: ClientResponse;
   private readonly idempotent: boolean;
   /** The request body as the tries read it (null: no body). */
   private readonly body: BodySource | null;

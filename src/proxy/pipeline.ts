@@ -65,7 +65,8 @@ function handleRequest(s: Session): ProxyError | void {
     const refused = checkWebSocketHandshake(req);
     if (refused !== null) return refused;
   }
-  if (req.contentLength < 0 && !isPlainChunked(s.header('transfer-encoding'))) {
+  // (An HTTP/2 body of unknown length has no transfer coding: DATA frames, RFC 9113 §8.1.)
+  if (req.contentLength < 0 && req.http2 !== true && !isPlainChunked(s.header('transfer-encoding'))) {
     return new ProxyError('REQUEST_TRANSFER_CODING_UNSUPPORTED');
   }
   const rt = s.runtime;

@@ -2,7 +2,7 @@
 import type { ErrorCode } from '../errors/index.js';
 import type { MatchInput } from '../routing/index.js';
 import type { DownstreamRequest } from '../server/downstream-request.js';
-import type { ResponseWriter } from '../server/response-writer.js';
+import type { ClientResponse } from '../server/client-response.js';
 import type { CompiledRoute, Runtime, UpstreamTarget } from './runtime.js';
 
 /** Per-request state. It is also what the route table matches against (MatchInput). */
@@ -41,7 +41,7 @@ export class Session implements MatchInput {
 
   constructor(
     readonly req: DownstreamRequest,
-    readonly res: ResponseWriter,
+    readonly res: ClientResponse,
     readonly runtime: Runtime,
   ) {
     this.clientIp = req.remoteAddress;

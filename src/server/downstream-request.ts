@@ -18,6 +18,8 @@ export interface DownstreamRequest {
   readonly remotePort: number;
   readonly scheme: 'http' | 'https';
   readonly listener: string;
+  /** The request arrived over HTTP/2 (RFC 9113); absent for HTTP/1.x (the llhttp path does not set it). */
+  readonly http2?: boolean;
   /** performance.now() at the first byte of the request. */
   readonly startTime: number;
 }

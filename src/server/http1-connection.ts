@@ -7,6 +7,7 @@ import type { Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { ProxyError } from '../errors/index.js';
 import type { LimitsConfig } from './config.js';
+import type { ClientResponse } from './client-response.js';
 import type { DownstreamRequest } from './downstream-request.js';
 import { HTTPParser, METHODS, socketHandle, startReading, stopReading, type LlhttpError, type LlhttpParser, type OnHeadersComplete } from './llhttp.js';
 import { RequestBody } from './request-body.js';
@@ -22,9 +23,9 @@ export interface RequestHandler {
    * connection then answers it through `reject` and closes, like for a bad head, so nothing
    * sent after a refused request on this connection is ever handled.
    */
-  handle(req: DownstreamRequest, res: ResponseWriter): ProxyError | void;
+  handle(req: DownstreamRequest, res: ClientResponse): ProxyError | void;
   /** Answers (and logs) a request that failed before it could be handled. */
-  reject(req: DownstreamRequest, res: ResponseWriter, err: ProxyError): void;
+  reject(req: DownstreamRequest, res: ClientResponse, err: ProxyError): void;
 }
 
 /** What a connection needs from its listener. */
@@ -147,6 +148,8 @@ export class Http1Connection {
       parser.consume(handle);
       this.consumed = true;
     } else socket.on('data', this.onData);
+    // Bytes a listener already read while deciding the protocol (h2c's preface check) come first.
+    if (socket.readableLength > 0) process.nextTick(this.parseBuffered);
     socket.on('end', this.onEnd);
     socket.on('error', this.onSocketError);
     socket.on('close', this.onSocketClose);
@@ -214,6 +217,13 @@ export class Http1Connection {
     const ret = this.parser.execute(chunk);
     if (typeof ret !== 'number') this.onParseError(ret);
     else if (this.upgrading !== null) this.setUpgradeHead(chunk.subarray(ret));
+  };
+
+  private parseBuffered = (): void => {
+    const buffered = this.socket.read() as Buffer | null;
+    if (buffered !== null) this.onData(buffered);
+    // The listener paused the socket while it looked; reading goes on unless parsing paused it.
+    if (!this.readingPaused && !this.ending && !this.closed) startReading(this.socket);
   };
 
   /** After each read parsed by the consumed parser. */

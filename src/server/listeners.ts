@@ -5,13 +5,17 @@
  * otherwise share the same path; plain listeners that redirect to https or must answer ACME
  * HTTP-01 challenges get the small front handler (http-front.ts) before the pipeline.
  */
+import { createServer as createHttp2Server, type Http2Server, type ServerHttp2Session } from 'node:http2';
 import { createServer, type Server, type Socket } from 'node:net';
+import type { TLSSocket } from 'node:tls';
 import { performance } from 'node:perf_hooks';
 import { createLogger, type Logger } from '../observability/logger.js';
 import { ChallengeStore } from './acme/challenge-store.js';
-import { parseAddress, type ListenerConfig, type LimitsConfig } from './config.js';
+import { http2Schema, parseAddress, type Http2Config, type ListenerConfig, type LimitsConfig } from './config.js';
 import { createHttpFront } from './http-front.js';
 import { Http1Connection, type ConnectionHost, type RequestHandler } from './http1-connection.js';
+import { Http2Connection, type Http2ConnectionHost } from './http2-connection.js';
+import { isHttp2Preface, readPreface } from './h2c-preface.js';
 import { TlsEndpoint } from './tls-endpoint.js';
 
 /** Bytes queued for a client before the origin is paused (per connection). */
@@ -24,6 +28,15 @@ export interface ListenerGroupOptions {
   handler: () => RequestHandler;
   /** Log for TLS and ACME events (issuance, renewal, failures). Default: a new info-level logger. */
   logger?: Logger;
+  /** HTTP/2 settings (server.http2), read when a listener with http2 or h2c starts. Default: the schema's defaults. */
+  http2?: () => Http2Config;
+}
+
+/** A client connection of either protocol, as the listener manages it. */
+interface ClientConnection {
+  readonly socket: Socket;
+  checkDeadlines(now: number): void;
+  drain(): void;
 }
 
 export interface BoundListener {
@@ -36,7 +49,9 @@ export interface BoundListener {
 
 export class ListenerGroup {
   private readonly servers: Server[] = [];
-  private readonly connections = new Set<Http1Connection>();
+  private readonly connections = new Set<ClientConnection>();
+  /** Client IP counted against maxConnectionsPerIp, per connection. */
+  private readonly ipKeys = new WeakMap<object, string>();
   /** TLS sockets whose ClientHello is being read (not yet connections). */
   private readonly handshaking = new Set<Socket>();
   private readonly perIp = new Map<string, number>();
@@ -62,7 +77,7 @@ export class ListenerGroup {
     // Certificates are read before anything binds: a bad file fails the start, naming its key.
     const log = this.options.logger ?? createLogger();
     this.options.listeners.forEach((listener, index) => {
-      if (listener.tls) this.endpoints.set(listener, new TlsEndpoint({ index, name: listener.name, config: listener.tls, challenges: this.challenges, log }));
+      if (listener.tls) this.endpoints.set(listener, new TlsEndpoint({ index, name: listener.name, config: listener.tls, challenges: this.challenges, log, http2: listener.http2 }));
     });
     try {
       for (const listener of this.options.listeners) await this.listen(listener);
@@ -116,7 +131,8 @@ export class ListenerGroup {
     // A 128 KiB write buffer per client before backpressure pauses the origin: with the 16 KiB
     // default every 64 KiB read from the origin stopped it until 'drain' (measured: the proxy
     // sat idle 40% of the time on 100 KiB responses).
-    const server = createServer({ noDelay: true, keepAlive: true, highWaterMark: CLIENT_WRITE_BUFFER }, (socket) => this.accept(socket, connectionHost, endpoint));
+    const h2 = listener.http2 || listener.h2c ? this.http2Server(connectionHost) : undefined;
+    const server = createServer({ noDelay: true, keepAlive: true, highWaterMark: CLIENT_WRITE_BUFFER }, (socket) => this.accept(socket, connectionHost, endpoint, h2, listener.h2c));
     this.servers.push(server);
     return new Promise((resolve, reject) => {
       server.once('error', (err: NodeJS.ErrnoException) => {
@@ -135,7 +151,52 @@ export class ListenerGroup {
     });
   }
 
-  private accept(socket: Socket, host: ConnectionHost, endpoint: TlsEndpoint | undefined): void {
+  /**
+   * The node:http2 server that runs HTTP/2 sessions for one listener. It never listens itself:
+   * the listener hands it the connections that chose HTTP/2 (ALPN "h2", or the h2c preface).
+   */
+  private http2Server(host: ConnectionHost): Http2Server {
+    const limits = this.options.limits();
+    const config = this.options.http2?.() ?? http2Schema.parse({});
+    const log = this.options.logger;
+    const group = this;
+    const h2host: Http2ConnectionHost = {
+      get limits() {
+        return group.options.limits();
+      },
+      http2: config,
+      scheme: host.scheme,
+      listenerName: host.listenerName,
+      handler: host.handler,
+      get draining() {
+        return group.drainingFlag;
+      },
+      onClose: (conn) => this.forget(conn),
+      onAbuse: (conn, reason) => log?.warn({ listener: host.listenerName, clientIp: conn.remoteAddress }, `http2: connection closed with ENHANCE_YOUR_CALM: ${reason}`),
+    };
+    const server = createHttp2Server({
+      // node:http2 counts in MiB; the session refuses new streams beyond it.
+      maxSessionMemory: Math.max(1, Math.ceil(config.maxSessionMemory / (1024 * 1024))),
+      // Pseudo-headers count as pairs too; the field count itself is checked in http2-request.ts.
+      maxHeaderListPairs: limits.maxHeaderCount + 8,
+      settings: {
+        maxConcurrentStreams: config.maxConcurrentStreams,
+        // RFC 9113 §6.5.2: advertised, and enforced by node:http2 (the stream is reset).
+        maxHeaderListSize: limits.maxHeaderBytes,
+        initialWindowSize: config.initialWindowSize,
+        enablePush: false,
+      },
+    });
+    server.on('session', (session: ServerHttp2Session) => {
+      const conn = new Http2Connection(session, h2host);
+      const ipKey = this.ipKeys.get(session.socket);
+      if (ipKey !== undefined) this.ipKeys.set(conn, ipKey);
+      this.connections.add(conn);
+    });
+    return server;
+  }
+
+  private accept(socket: Socket, host: ConnectionHost, endpoint: TlsEndpoint | undefined, h2?: Http2Server, h2c?: boolean): void {
     const limits = host.limits;
     if (this.drainingFlag || this.connections.size + this.handshaking.size >= limits.maxConnections) {
       socket.destroy();
@@ -152,27 +213,75 @@ export class ListenerGroup {
     }
     const ipKey = limits.maxConnectionsPerIp > 0 ? ip : undefined;
     if (endpoint === undefined) {
-      this.open(socket, host, ipKey);
+      if (h2 === undefined || h2c !== true) {
+        this.open(socket, host, ipKey);
+        return;
+      }
+      // h2c with prior knowledge (RFC 9113 §3.3): the first bytes tell HTTP/2 from HTTP/1.1.
+      this.handshaking.add(socket);
+      readPreface(socket, limits.headersTimeout, (start) => {
+        this.handshaking.delete(socket);
+        if (start === undefined) this.release(ipKey);
+        else if (isHttp2Preface(start)) this.openHttp2(h2, socket, ipKey);
+        else this.open(socket, host, ipKey);
+      });
       return;
     }
     // TLS: the ClientHello is read first (it picks the certificate); the socket counts meanwhile.
     this.handshaking.add(socket);
     endpoint.wrap(socket, limits.headersTimeout, (tlsSocket) => {
-      this.handshaking.delete(socket);
-      if (tlsSocket !== undefined) this.open(tlsSocket, host, ipKey);
-      else this.release(ipKey);
+      if (tlsSocket === undefined) {
+        this.handshaking.delete(socket);
+        this.release(ipKey);
+      } else if (h2 === undefined) {
+        this.handshaking.delete(socket);
+        this.open(tlsSocket, host, ipKey);
+      } else this.afterHandshake(tlsSocket, socket, limits.headersTimeout, h2, host, ipKey);
     });
+  }
+
+  /** RFC 9113 §3.2: the protocol ALPN chose ("h2", else HTTP/1.1) is known once the handshake is done. */
+  private afterHandshake(tlsSocket: TLSSocket, raw: Socket, timeoutMs: number, h2: Http2Server, host: ConnectionHost, ipKey: string | undefined): void {
+    const done = (ok: boolean): void => {
+      clearTimeout(timer);
+      tlsSocket.removeListener('secure', onSecure);
+      tlsSocket.removeListener('close', onGone);
+      tlsSocket.removeListener('error', onGone);
+      this.handshaking.delete(raw);
+      if (!ok) {
+        tlsSocket.destroy();
+        this.release(ipKey);
+      } else if (tlsSocket.alpnProtocol === 'h2') {
+        // A server TLSSocket made by hand (not by tls.Server) keeps `secureConnecting` true after
+        // its handshake, and node:http2 would wait for a 'secureConnect' that never comes.
+        (tlsSocket as { secureConnecting: boolean }).secureConnecting = false;
+        this.openHttp2(h2, tlsSocket, ipKey);
+      }
+      else this.open(tlsSocket, host, ipKey);
+    };
+    const onSecure = (): void => done(true);
+    const onGone = (): void => done(false);
+    const timer = setTimeout(onGone, timeoutMs);
+    tlsSocket.once('secure', onSecure);
+    tlsSocket.once('close', onGone);
+    tlsSocket.once('error', onGone);
   }
 
   private open(socket: Socket, host: ConnectionHost, ipKey: string | undefined): void {
     const conn = new Http1Connection(socket, host);
-    (conn as { ipKey?: string }).ipKey = ipKey;
+    if (ipKey !== undefined) this.ipKeys.set(conn, ipKey);
     this.connections.add(conn);
   }
 
-  private forget(conn: Http1Connection): void {
+  /** Hands a connection to node:http2 (its 'session' event registers the Http2Connection). */
+  private openHttp2(h2: Http2Server, socket: Socket, ipKey: string | undefined): void {
+    if (ipKey !== undefined) this.ipKeys.set(socket, ipKey);
+    h2.emit('connection', socket);
+  }
+
+  private forget(conn: ClientConnection): void {
     this.connections.delete(conn);
-    this.release((conn as { ipKey?: string }).ipKey);
+    this.release(this.ipKeys.get(conn));
   }
 
   private release(ip: string | undefined): void {

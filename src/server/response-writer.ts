@@ -4,6 +4,7 @@
  * how long the body is, and the writer chooses Content-Length, chunked or close-delimited.
  */
 import type { Socket } from 'node:net';
+import type { ClientResponse } from './client-response.js';
 import { statusText } from './status-text.js';
 import { writeJoined } from './write-joined.js';
 
@@ -44,7 +45,7 @@ export interface DeadlineWatcher {
   checkDeadlines(now: number): void;
 }
 
-export class ResponseWriter {
+export class ResponseWriter implements ClientResponse {
   status = 0;
   headersSent = false;
   finished = false;
@@ -146,6 +147,22 @@ export class ResponseWriter {
     this.pendingHead = null;
     if (!socket.destroyed && (head !== null || tail !== '')) socket.write(head === null ? tail : head + tail, 'latin1');
     this.target.onFinish(false);
+  }
+
+  /**
+   * Completes the response with trailer fields: in the last chunk of a chunked body
+   * (RFC 9112 §7.1.2); a response framed otherwise cannot carry them and they are dropped.
+   */
+  endWithTrailers(trailers: readonly string[]): void {
+    if (!this.chunked || this.finished || trailers.length === 0) return this.end();
+    const lines: string[] = [this.pendingHead ?? '', '0\r\n'];
+    this.pendingHead = null;
+    for (let i = 0; i < trailers.length; i += 2) lines.push(trailers[i]!, ': ', trailers[i + 1]!, '\r\n');
+    lines.push('\r\n');
+    this.chunked = false;
+    const socket = this.target.socket;
+    if (!socket.destroyed) socket.write(lines.join(''), 'latin1');
+    this.end();
   }
 
   /** A response that cannot be completed: the client must see the connection cut, not a short body. */

@@ -34,16 +34,19 @@ export interface TlsEndpointOptions {
   readonly config: ListenerTlsConfig;
   readonly challenges: ChallengeStore;
   readonly log: AcmeLog;
+  /** Offer HTTP/2 ("h2") by ALPN before http/1.1 (RFC 9113 §3.2). */
+  readonly http2?: boolean;
 }
 
 export class TlsEndpoint {
   readonly sni: SniTable;
   readonly acme: AcmeManager | undefined;
-  private readonly alpn: string[] = [...ALPN_PROTOCOLS];
+  private readonly alpn: string[];
 
   /** Reads the certificate files now; throws a TlsFileError naming the key path on any problem. */
   constructor(private readonly options: TlsEndpointOptions) {
     const { config, index } = options;
+    this.alpn = options.http2 === true ? ['h2', ...ALPN_PROTOCOLS] : [...ALPN_PROTOCOLS];
     const base = `listeners[${index}].tls`;
     this.sni = new SniTable(config.certificates.length + (config.acme ? 1 : 0));
     const now = Date.now();

@@ -32,7 +32,7 @@ export const CIPHERS = [
 /** Key-exchange groups, Mozilla's order (RFC 7748 X25519 first). */
 export const ECDH_CURVES = 'X25519:P-256:P-384';
 
-/** The protocols offered by ALPN (RFC 7301). HTTP/2 ("h2") will be added in front when it exists. */
+/** The protocols offered by ALPN (RFC 7301); listeners with `http2: true` offer "h2" before them. */
 export const ALPN_PROTOCOLS: readonly string[] = ['http/1.1'];
 
 // RFC 5746 renegotiation off for TLS 1.2 (TLS 1.3 has none); compression off (CRIME).
