@@ -164,7 +164,7 @@ export function createAccessLog(config: LoggingConfig['accessLog']): AccessLog {
     clientHeaders: false,
     // Built by hand in the order JSON.stringify of the record gave; absent fields are left out.
     write(r) {
-      let line = `{"time":"${isoTime(r.time)}","requestId":${jsonString(r.requestId)},"clientIp":${jsonString(r.clientIp)},"method":${jsonString(r.method)},"host":${jsonString(r.host)},"path":${jsonString(r.path)},"status":${r.status},"bytesIn":${r.bytesIn},"bytesOut":${r.bytesOut},"durationMs":${milliseconds(r.durationMs)}`;
+      let line = `{"time":"${isoTime(r.time)}","requestId":${jsonString(r.requestId)},"clientIp":${jsonString(r.clientIp)},"method":${jsonString(r.method)},"host":${jsonString(r.host)},"path":${jsonString(r.path)},"protocol":"${r.httpVersion}","status":${r.status},"bytesIn":${r.bytesIn},"bytesOut":${r.bytesOut},"durationMs":${milliseconds(r.durationMs)}`;
       if (r.route !== undefined) line += `,"route":${jsonString(r.route)}`;
       if (r.upstream !== undefined) line += `,"upstream":${jsonString(r.upstream)}`;
       if (r.target !== undefined) line += `,"target":${jsonString(r.target)}`;

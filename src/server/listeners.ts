@@ -254,7 +254,7 @@ export class ListenerGroup {
       } else if (tlsSocket.alpnProtocol === 'h2') {
         // A server TLSSocket made by hand (not by tls.Server) keeps `secureConnecting` true after
         // its handshake, and node:http2 would wait for a 'secureConnect' that never comes.
-        (tlsSocket as { secureConnecting: boolean }).secureConnecting = false;
+        (tlsSocket as unknown as { secureConnecting: boolean }).secureConnecting = false;
         this.openHttp2(h2, tlsSocket, ipKey);
       }
       else this.open(tlsSocket, host, ipKey);

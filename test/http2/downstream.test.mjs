@@ -1,0 +1,178 @@
+// HTTP/2 from clients, end to end through the real binary: ALPN h2 on a TLS listener (with
+// http/1.1 still offered), h2c with prior knowledge on a plain listener (HTTP/1.1 still
+// answered there), and requests going through the same pipeline as HTTP/1.1 ones: routing,
+// fixed answers, access control, the cache, re-framed bodies, the access log.
+import { describe, it, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { startOrigin, startProxy, request } from '../helpers.mjs';
+import { SNI_CERTIFICATES, handshake, httpsGet } from '../tls/tls-helpers.mjs';
+import { session, h2request, h2once } from './h2-client.mjs';
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+describe('HTTP/2 from clients', () => {
+  let origin;
+  let proxy;
+
+  before(async () => {
+    origin = await startOrigin();
+    proxy = await startProxy({
+      listeners: [
+        { name: 'web', address: '127.0.0.1:0', h2c: true },
+        { name: 'tls', address: '127.0.0.1:0', http2: true, tls: { certificates: SNI_CERTIFICATES } },
+        { name: 'tls1', address: '127.0.0.1:0', tls: { certificates: SNI_CERTIFICATES } },
+      ],
+      upstreams: { origin: { targets: [{ url: origin.url }] } },
+      routes: [
+        { name: 'pong', match: { path: '/ping' }, respond: { status: 200, body: 'pong\n', headers: { 'content-type': 'text/plain' } } },
+        { name: 'private', match: { pathPrefix: '/private/' }, upstream: 'origin', access: { allow: ['10.0.0.0/8'] } },
+        { name: 'cached', match: { pathPrefix: '/cached/' }, upstream: 'origin', cache: { enabled: true } },
+        { name: 'main', match: { pathPrefix: '/' }, upstream: 'origin' },
+      ],
+    });
+  });
+  after(async () => {
+    await proxy?.close();
+    await origin?.close();
+  });
+
+  it('offers h2 then http/1.1 by ALPN on an http2 listener, only http/1.1 elsewhere', async () => {
+    assert.equal((await handshake(proxy.ports.tls, { servername: 'a.test', ALPNProtocols: ['h2', 'http/1.1'] })).alpn, 'h2');
+    assert.equal((await handshake(proxy.ports.tls, { servername: 'a.test', ALPNProtocols: ['http/1.1'] })).alpn, 'http/1.1');
+    assert.equal((await handshake(proxy.ports.tls1, { servername: 'a.test', ALPNProtocols: ['h2', 'http/1.1'] })).alpn, 'http/1.1');
+    // An HTTP/1.1 client on the http2 listener is served as before.
+    const res = await httpsGet(proxy.ports.tls, '/h1-over-tls');
+    assert.equal(res.status, 200);
+    assert.equal(JSON.parse(res.body).url, '/h1-over-tls');
+  });
+
+  it('proxies GET over TLS h2 and over h2c, with the forwarding headers of HTTP/1.1', async () => {
+    for (const [port, tls, proto] of [[proxy.ports.tls, true, 'https'], [proxy.port, false, 'http']]) {
+      const res = await h2once(port, { ':path': '/a/b?c=d', 'x-custom': 'yes' }, undefined, { tls });
+      assert.equal(res.status, 200);
+      const echo = JSON.parse(res.body);
+      assert.equal(echo.url, '/a/b?c=d');
+      assert.equal(echo.headers['x-custom'], 'yes');
+      assert.equal(echo.headers['x-forwarded-proto'], proto);
+      assert.match(echo.headers.host, /^(a\.test|127\.0\.0\.1):\d+$/);
+      assert.match(res.headers['x-request-id'], /^[0-9a-f]{20}$/);
+    }
+  });
+
+  it('keeps HTTP/1.1 working on an h2c listener', async () => {
+    const res = await request(`${proxy.url}/plain-h1`);
+    assert.equal(res.status, 200);
+    assert.equal(JSON.parse(res.body).url, '/plain-h1');
+  });
+
+  it('re-frames request bodies: Content-Length as declared, chunked when the length is unknown', async () => {
+    const client = session(proxy.port);
+    try {
+      const sized = await h2request(client, { ':method': 'POST', ':path': '/sized', 'content-length': '11' }, 'hello world');
+      assert.equal(JSON.parse(sized.body).bodyLength, 11);
+      assert.equal(JSON.parse(sized.body).headers['content-length'], '11');
+      const streamed = await h2request(client, { ':method': 'PUT', ':path': '/streamed' }, ['hello ', 'world', '!']);
+      const echo = JSON.parse(streamed.body);
+      assert.equal(echo.bodyLength, 12);
+      assert.equal(echo.headers['transfer-encoding'], 'chunked');
+      assert.equal(echo.headers['content-length'], undefined);
+    } finally {
+      client.close();
+    }
+  });
+
+  it('joins split cookie fields with "; " (RFC 9113 §8.2.3)', async () => {
+    const res = await h2once(proxy.port, { ':path': '/cookies', cookie: ['a=1', 'b=2', 'c=3'] });
+    assert.equal(JSON.parse(res.body).headers.cookie, 'a=1; b=2; c=3');
+    const raw = origin.requests.find((r) => r.url === '/cookies').rawHeaders;
+    assert.equal(raw.filter((h) => h.toLowerCase() === 'cookie').length, 1);
+  });
+
+  it('multiplexes many concurrent streams on one connection', async () => {
+    const client = session(proxy.ports.tls, { tls: true });
+    try {
+      const results = await Promise.all(Array.from({ length: 50 }, (_, i) => h2request(client, { ':path': `/multi/${i}` })));
+      results.forEach((r, i) => assert.equal(JSON.parse(r.body).url, `/multi/${i}`));
+    } finally {
+      client.close();
+    }
+  });
+
+  it('goes through routing, fixed answers, access control and the cache', async () => {
+    const client = session(proxy.port);
+    try {
+      const pong = await h2request(client, { ':path': '/ping' });
+      assert.equal(pong.status, 200);
+      assert.equal(pong.body.toString(), 'pong\n');
+      const denied = await h2request(client, { ':path': '/private/x' });
+      assert.equal(denied.status, 403);
+      assert.match(denied.body.toString(), /code: ACCESS_DENIED/);
+      const before = origin.requests.length;
+      // The origin says nothing about caching: give it something storable.
+      const first = await h2request(client, { ':path': '/cached/one' });
+      assert.equal(first.status, 200);
+      const head = await h2request(client, { ':method': 'HEAD', ':path': '/ping' });
+      assert.equal(head.status, 200);
+      assert.equal(head.body.length, 0);
+      assert.ok(origin.requests.length > before);
+    } finally {
+      client.close();
+    }
+  });
+
+  it('answers a guard refusal on the stream only: the connection goes on', async () => {
+    const client = session(proxy.port);
+    try {
+      const bad = await h2request(client, { ':path': '/a/../../etc/passwd' });
+      assert.equal(bad.status, 400);
+      assert.match(bad.body.toString(), /code: REQUEST_PATH_INVALID/);
+      const good = await h2request(client, { ':path': '/after' });
+      assert.equal(good.status, 200);
+    } finally {
+      client.close();
+    }
+  });
+
+  it('logs HTTP/2.0 as the protocol', async () => {
+    await h2once(proxy.port, { ':path': '/logged-h2' });
+    await request(`${proxy.url}/logged-h1`);
+    for (let i = 0; i < 50 && !proxy.accessLog().some((l) => l.path === '/logged-h1'); i++) await sleep(20);
+    const log = proxy.accessLog();
+    assert.equal(log.find((l) => l.path === '/logged-h2').protocol, 'HTTP/2.0');
+    assert.equal(log.find((l) => l.path === '/logged-h1').protocol, 'HTTP/1.1');
+  });
+});
+
+describe('HTTP/2 response relay', () => {
+  it('streams a large response with flow control and a slow reader', async () => {
+    const big = Buffer.alloc(3 * 1024 * 1024, 'x');
+    const origin = await startOrigin((req, res) => {
+      res.writeHead(200, { 'content-type': 'application/octet-stream' });
+      res.end(big);
+    });
+    const proxy = await startProxy({
+      listeners: [{ name: 'web', address: '127.0.0.1:0', h2c: true }],
+      upstreams: { origin: { targets: [{ url: origin.url }] } },
+      routes: [{ upstream: 'origin' }],
+    });
+    try {
+      const client = session(proxy.port);
+      const req = client.request({ ':path': '/big' });
+      let received = 0;
+      req.on('data', (c) => {
+        received += c.length;
+        req.pause();
+        setTimeout(() => req.resume(), 1);
+      });
+      await new Promise((resolve, reject) => {
+        req.on('end', resolve);
+        req.on('error', reject);
+      });
+      client.close();
+      assert.equal(received, big.length);
+    } finally {
+      await proxy.close();
+      await origin.close();
+    }
+  });
+});
