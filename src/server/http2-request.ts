@@ -111,11 +111,9 @@ export function translateHttp2Request(raw: readonly string[], endStream: boolean
     }
     headers.push(name, value);
   }
-  if (method === undefined || path === undefined || (method !== 'CONNECT' && scheme === undefined)) {
-    return malformed('missing :method, :scheme or :path');
-  }
   // Extended CONNECT (RFC 8441) is not offered; plain CONNECT tunnels are not proxied.
   if (method === 'CONNECT') return new ProxyError('REQUEST_METHOD_NOT_ALLOWED', 'CONNECT over HTTP/2');
+  if (method === undefined || path === undefined || scheme === undefined) return malformed('missing :method, :scheme or :path');
   if (scheme !== 'http' && scheme !== 'https') return malformed(`:scheme ${scheme}`);
   if (path === '' || (path.charCodeAt(0) !== 47 /* / */ && !(path === '*' && method === 'OPTIONS'))) {
     return malformed(':path is not origin-form');
