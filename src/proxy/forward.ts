@@ -143,9 +143,16 @@ class ForwardExchange implements UpstreamExchange, ClientGoneListener, EncoderOw
     if (this.tee?.upstreamHeaders !== undefined) headers = this.tee.upstreamHeaders(headers);
     for (const f of route.filters) if (f.onUpstreamRequest) headers = f.onUpstreamRequest(s, headers);
 
-    this.call = target.pool.request(
+    const pool = target.pool;
+    this.call = pool.request(
       {
-        head: serializeRequestHead(req.method, this.pathAndQuery, headers, req.contentLength),
+        // An HTTP/2 pool sends the fields as they are; HTTP/1.1 ones get the head serialized once.
+        head: pool.http2 ? '' : serializeRequestHead(req.method, this.pathAndQuery, headers, req.contentLength),
+        method: req.method,
+        path: this.pathAndQuery,
+        headers,
+        contentLength: req.contentLength,
+        teTrailers: pool.http2 && s.header('te') === 'trailers',
         body: this.body,
         chunked: req.contentLength < 0,
         // A body that cannot be sent again must not be replayed by the pool's stale-connection retry either.
@@ -276,7 +283,7 @@ class ForwardExchange implements UpstreamExchange, ClientGoneListener, EncoderOw
     log(this.s);
   }
 
-  /** Ends the response, with the target's trailer section when it sent one (RFC 9112 §7.1.2). */
+  /** Ends the response, with the target's trailer section when it sent one (RFC 9112 §7.1.2; HTTP/2 targets: RFC 9113 §8.1). */
   private endResponse(): void {
     if (this.trailers === null) this.res.end();
     else this.res.endWithTrailers(this.trailers);

@@ -11,7 +11,8 @@ import { createAccessLog, type AccessLog } from '../observability/access-log.js'
 import type { Logger } from '../observability/logger.js';
 import type { RouteConfig } from '../routing/config.js';
 import { createPathRewriter, createRouteTable, type PathRewriter, type RouteTable } from '../routing/index.js';
-import { TargetPool } from '../upstream/target-pool.js';
+import { Http2TargetPool } from '../upstream/http2-target-pool.js';
+import { TargetPool, type TargetPoolOptions, type UpstreamPool } from '../upstream/target-pool.js';
 import { createTrustedProxies, type TrustedProxies } from '../upstream/trusted-proxies.js';
 import type { UpstreamConfig } from '../upstream/config.js';
 import { applyRemoteEjection, createActiveChecker, createOutlierDetector, type ActiveChecker, type OutlierDetector } from '../health/index.js';
@@ -29,7 +30,7 @@ import { observabilityFilter } from './observability-filter.js';
 export interface UpstreamTarget {
   readonly url: string;
   readonly state: TargetState;
-  readonly pool: TargetPool;
+  readonly pool: UpstreamPool;
 }
 
 export interface CompiledUpstream {
@@ -120,12 +121,16 @@ function announceEjections(upstream: string, detector: OutlierDetector, binding:
   };
 }
 
+function createPool(protocol: UpstreamConfig['protocol'], options: TargetPoolOptions): UpstreamPool {
+  return protocol === 'http2' ? new Http2TargetPool(options) : new TargetPool(options);
+}
+
 function buildUpstream(name: string, config: UpstreamConfig, maxHeaderBytes: number, registry: TargetStateRegistry, logger: Logger, binding: StateBinding): CompiledUpstream {
   const tls = config.targets.some((t) => t.url.startsWith('https:')) ? tlsOptions(config.tls) : undefined;
   const targets = config.targets.map((t) => ({
     url: t.url,
     state: registry.get(name, t.url, { weight: t.weight, backup: t.backup, slowStart: config.slowStart }),
-    pool: new TargetPool({
+    pool: createPool(config.protocol, {
       url: t.url,
       maxConnections: config.maxConnectionsPerTarget,
       maxPending: config.maxPending,

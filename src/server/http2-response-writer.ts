@@ -67,7 +67,8 @@ export class Http2ResponseWriter implements ClientResponse {
     const bodyless = status === 204 || status === 304 || (status >= 100 && status < 200);
     if (storedHead !== undefined) addLines(out, storedLines(storedHead));
     else if (!bodyless && bodyLength >= 0) out['content-length'] = bodyLength;
-    this.noBody = bodyless || this.isHead;
+    // An empty body ends the stream with the HEADERS frame (what a gRPC trailers-only answer needs).
+    this.noBody = bodyless || this.isHead || (storedHead === undefined && bodyLength === 0);
     if (this.stream.destroyed || this.stream.closed) return;
     this.stream.respond(out, { endStream: this.noBody, waitForTrailers: this.acceptsTrailers && !this.noBody });
   }

@@ -73,6 +73,12 @@ export const upstreamSchema = z.strictObject({
   maxConnectionsPerTarget: z.number().int().min(1).default(1024).describe('Most connections open to one target; requests beyond wait for a free connection.'),
   maxPending: z.number().int().min(0).default(1024).describe('Most requests waiting for a connection to one target (all its connections busy); beyond this the request fails at once with 503.'),
   tls: upstreamTlsSchema.prefault({}).describe('TLS settings for https:// targets.'),
+  protocol: z
+    .enum(['http1', 'http2'])
+    .default('http1')
+    .describe(
+      'Protocol spoken to the targets. http1: HTTP/1.1 on pooled keep-alive connections (the fast path). http2: one HTTP/2 connection per target with requests multiplexed on it (RFC 9113) — https:// targets negotiate h2 by ALPN, http:// targets get cleartext h2c with prior knowledge; needed for gRPC, which also needs HTTP/2 from the client. Health checks (healthCheck) still use HTTP/1.1.',
+    ),
 });
 
 export const upstreamsSchema = z.record(z.string().regex(/^[A-Za-z0-9_.-]+$/, 'upstream names use letters, digits, _ . -'), upstreamSchema).default({}).describe('Named groups of origin servers.');

@@ -31,7 +31,17 @@ interface Waiter {
 
 /** A request as the pool sends it. */
 export interface UpstreamRequest {
+  /** The serialized HTTP/1.1 head (request line, fields, framing); '' for an HTTP/2 pool, which uses the fields below. */
   head: string;
+  method: string;
+  /** Path and query, as sent upstream. */
+  path: string;
+  /** Flat [name, value, …], Host included, no framing fields. */
+  headers: readonly string[];
+  /** Exact body length, -1 when unknown, 0 for none. */
+  contentLength: number;
+  /** The client accepts trailers (`TE: trailers`): said upstream on HTTP/2 (gRPC needs it). */
+  teTrailers: boolean;
   body: BodySource | null;
   chunked: boolean;
   /** Safe to send twice (RFC 9110 §9.2.2); a body already partly sent is never replayed. */
@@ -52,7 +62,20 @@ export interface UpstreamCall {
   abort(): void;
 }
 
-export class TargetPool implements ConnectionOwner {
+/** What the forward phase needs from a target's pool, whatever protocol it speaks upstream. */
+export interface UpstreamPool {
+  /** host:port as it appears in a Host header for this target. */
+  readonly authority: string;
+  /** The pool speaks HTTP/2 and needs no serialized head (UpstreamRequest.head is left ''). */
+  readonly http2: boolean;
+  /** Sends a request and streams the response to `exchange`. */
+  request(req: UpstreamRequest, exchange: UpstreamExchange): UpstreamCall;
+  /** Closes idle connections and refuses new requests; requests in progress finish. */
+  close(): void;
+}
+
+export class TargetPool implements ConnectionOwner, UpstreamPool {
+  readonly http2 = false;
   readonly host: string;
   readonly port: number;
   readonly secure: boolean;

@@ -22,6 +22,8 @@ export interface UpstreamExchange {
   /** Returns false when the client cannot take more; call `resume()` once it can. */
   onResponseData(chunk: Buffer): boolean;
   onResponseEnd(): void;
+  /** Trailer fields of the response (flat [name, value, …]), just before onResponseEnd (HTTP/2 targets). */
+  onResponseTrailers?(trailers: string[]): void;
   /** Called after each read from the target has been parsed: send on whatever is held. */
   onParsed(): void;
   /** A connection is ready and the request is about to be written (latency is measured from here). */
