@@ -209,6 +209,9 @@ class Http2Call implements UpstreamCall, BodySink {
   };
 
   private onStreamError = (err: NodeJS.ErrnoException): void => {
+    // A stream still waiting for its session is cancelled with the connect error as cause.
+    const cause = (err as { cause?: NodeJS.ErrnoException }).cause;
+    if (err.code === 'ERR_HTTP2_STREAM_CANCEL' && cause !== undefined && !this.headReceived) return this.fail(classifyConnectError(cause));
     const code = err.code ?? '';
     this.fail(code.startsWith('ERR_HTTP2') ? classifyConnectionError(err, 'mid-stream') : this.headReceived ? classifyConnectionError(err) : classifyConnectError(err));
   };
