@@ -396,14 +396,22 @@ server:
     websocketIdleTimeout: 10m
     maxConnections: 10000
     maxConnectionsPerIp: 0
+  http2:                        # listeners with http2 or h2c
+    maxConcurrentStreams: 100
+    maxStreamResetsPerSecond: 100   # rapid-reset guard (CVE-2023-44487)
+    maxControlFramesPerSecond: 100  # PING / SETTINGS flood guard
+    maxSessionMemory: 16MiB
+    initialWindowSize: 64KiB
   shutdownTimeout: 30s
 
 listeners:
   - name: web
     address: \${BARBICAN_ADDRESS:-0.0.0.0:8080}
     redirectToHttps: true       # 308 to the first TLS listener (ACME HTTP-01 still answered)
+    h2c: false                  # true: also cleartext HTTP/2 with prior knowledge (gRPC inside a network)
   - name: websecure
     address: 0.0.0.0:8443
+    http2: true                 # ALPN h2, then http/1.1
     tls:
       minVersion: TLSv1.2       # TLSv1.2 | TLSv1.3
       certificates:             # chosen by SNI; the first is the default
@@ -449,6 +457,7 @@ upstreams:
     timeouts: { connect: 5s, responseHeaders: 60s, idle: 60s }
     maxConnectionsPerTarget: 1024
     maxPending: 1024            # beyond this, fail fast with 503
+    protocol: http1             # http1 | http2 (h2 over https://, h2c over http://; gRPC needs http2)
   secure-app:
     targets:
       - url: https://app.internal:8443

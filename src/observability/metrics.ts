@@ -111,6 +111,10 @@ export class ProxyMetrics {
   private readonly routes = new Map<string, RouteSeries>();
   private readonly targets = new Map<string, TargetSeries>();
   private readonly retries = new Map<string, number>();
+  /** Requests that arrived over HTTP/2 (the others are HTTP/1.x). */
+  http2Requests = 0;
+  /** HTTP/2 connections closed for abuse (floods), by reason. */
+  private readonly http2Abuse = new Map<string, number>();
   private readonly reloads = { success: 0, failure: 0 };
   /** Compressed responses and their bytes before / after, by algorithm (routes[].compression). */
   private readonly compression = new Map<string, { responses: number; bytesIn: number; bytesOut: number }>();
@@ -159,6 +163,17 @@ export class ProxyMetrics {
       }
       return out;
     });
+    m('barbican_requests_by_protocol_total', 'Requests ended, by the protocol the client spoke (HTTP/1.x or HTTP/2).', 'counter', () => {
+      let total = 0;
+      for (const series of this.routes.values()) for (const v of series.requests) total += v;
+      return [
+        { labels: { protocol: 'HTTP/1.x' }, value: total - this.http2Requests },
+        { labels: { protocol: 'HTTP/2' }, value: this.http2Requests },
+      ];
+    });
+    m('barbican_http2_connections_closed_total', 'HTTP/2 client connections closed with GOAWAY ENHANCE_YOUR_CALM, by reason (rapid_reset, control_flood).', 'counter', () =>
+      [...this.http2Abuse].map(([reason, value]) => ({ labels: { reason }, value })),
+    );
     m('barbican_open_connections', 'Open client connections.', 'gauge', () => [{ labels: {}, value: this.sources?.connections() ?? 0 }]);
     // The cache's own counters, read at scrape time (a reload that builds a new store starts them again).
     const cache = (): CacheStats | undefined => this.sources?.cache?.();
@@ -309,6 +324,11 @@ export class ProxyMetrics {
     c.responses++;
     c.bytesIn += bytesIn;
     c.bytesOut += bytesOut;
+  }
+
+  /** An HTTP/2 connection closed for abuse. */
+  http2Closed(reason: string): void {
+    this.http2Abuse.set(reason, (this.http2Abuse.get(reason) ?? 0) + 1);
   }
 
   /** Upstream tries after the first, counted when the request ends. */

@@ -36,6 +36,7 @@ export function log(s: Session, err?: ProxyError): void {
   }
   if (rt.config.metrics.enabled) {
     sharedMetrics.requestEnded(s.route?.name, req.method, status, durationMs / 1000, req.body.bytesReceived, s.res.bytesWritten, err?.code ?? s.errorCode);
+    if (req.http2 === true) sharedMetrics.http2Requests++;
     if (s.retries > 0 && s.route?.action.kind === 'upstream') sharedMetrics.retried(s.route.action.upstream.name, s.retries);
   }
   if (err !== undefined && err.code !== 'CLIENT_ABORTED') {

@@ -32,7 +32,7 @@ export interface Http2ConnectionHost {
   readonly draining: boolean;
   onClose(conn: Http2Connection): void;
   /** A connection closed for abuse (flood): logged by the listener. */
-  onAbuse(conn: Http2Connection, reason: string): void;
+  onAbuse(conn: Http2Connection, reason: 'rapid_reset' | 'control_flood', detail: string): void;
 }
 
 function stripMappedPrefix(address: string | undefined): string {
@@ -195,7 +195,7 @@ export class Http2Connection {
       this.resetWindow = now;
       this.resets = 0;
     }
-    if (++this.resets > this.host.http2.maxStreamResetsPerSecond) this.calm('too many streams reset by the client (rapid reset)');
+    if (++this.resets > this.host.http2.maxStreamResetsPerSecond) this.calm('rapid_reset', 'too many streams reset by the client (rapid reset)');
   }
 
   private onControlFrame = (): void => {
@@ -204,14 +204,14 @@ export class Http2Connection {
       this.controlWindow = now;
       this.controlFrames = 0;
     }
-    if (++this.controlFrames > this.host.http2.maxControlFramesPerSecond) this.calm('too many PING/SETTINGS frames');
+    if (++this.controlFrames > this.host.http2.maxControlFramesPerSecond) this.calm('control_flood', 'too many PING/SETTINGS frames');
   };
 
   /** Closes an abusive connection: GOAWAY ENHANCE_YOUR_CALM (RFC 9113 §5.4.1), streams cancelled. */
-  private calm(reason: string): void {
+  private calm(reason: 'rapid_reset' | 'control_flood', detail: string): void {
     if (this.closed || this.session.destroyed) return;
-    this.host.onAbuse(this, reason);
-    this.session.destroy(new Error(reason), constants.NGHTTP2_ENHANCE_YOUR_CALM);
+    this.host.onAbuse(this, reason, detail);
+    this.session.destroy(new Error(detail), constants.NGHTTP2_ENHANCE_YOUR_CALM);
   }
 
   streamClosed(exchange: Http2Exchange): void {

@@ -10,6 +10,7 @@ import { createServer, type Server, type Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import { performance } from 'node:perf_hooks';
 import { createLogger, type Logger } from '../observability/logger.js';
+import { sharedMetrics } from '../observability/metrics.js';
 import { ChallengeStore } from './acme/challenge-store.js';
 import { http2Schema, parseAddress, type Http2Config, type ListenerConfig, type LimitsConfig } from './config.js';
 import { createHttpFront } from './http-front.js';
@@ -172,7 +173,10 @@ export class ListenerGroup {
         return group.drainingFlag;
       },
       onClose: (conn) => this.forget(conn),
-      onAbuse: (conn, reason) => log?.warn({ listener: host.listenerName, clientIp: conn.remoteAddress }, `http2: connection closed with ENHANCE_YOUR_CALM: ${reason}`),
+      onAbuse: (conn, reason, detail) => {
+        sharedMetrics.http2Closed(reason);
+        log?.warn({ listener: host.listenerName, clientIp: conn.remoteAddress, reason }, `http2: connection closed with ENHANCE_YOUR_CALM: ${detail}`);
+      },
     };
     const server = createHttp2Server({
       // node:http2 counts in MiB; the session refuses new streams beyond it.

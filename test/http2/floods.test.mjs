@@ -5,7 +5,7 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { startOrigin, startProxy, simpleConfig } from '../helpers.mjs';
+import { startOrigin, startProxy, simpleConfig, adminRequest } from '../helpers.mjs';
 import { connectRaw, frame, headers, hpack, settings, ping, rstStream, get, TYPE, FLAG, ERROR } from './h2-frames.mjs';
 import { h2once } from './h2-client.mjs';
 
@@ -34,6 +34,7 @@ describe('HTTP/2 flood protections', () => {
       listeners: [{ name: 'web', address: '127.0.0.1:0', h2c: true }],
       server: { http2: { maxConcurrentStreams: 20, maxStreamResetsPerSecond: 50, maxControlFramesPerSecond: 50 } },
       logging: { level: 'info', accessLog: { format: 'off' } },
+      admin: { address: '127.0.0.1:0' },
     });
   });
   after(async () => {
@@ -113,6 +114,9 @@ describe('HTTP/2 flood protections', () => {
     const reached = origin.requests.filter((r) => r.url.startsWith('/slow/rr')).length;
     assert.ok(reached <= 200, `${reached} cancelled requests reached the origin`);
     assert.match(proxy.stderr(), /rapid reset/);
+    const metrics = (await adminRequest(proxy, '/metrics')).body.toString();
+    assert.match(metrics, /barbican_http2_connections_closed_total\{reason="rapid_reset"\} 1/);
+    assert.match(metrics, /barbican_requests_by_protocol_total\{protocol="HTTP\/2"\} [1-9]/);
   });
 
   it('closes a connection that floods CONTINUATION frames', async () => {

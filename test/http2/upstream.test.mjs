@@ -5,7 +5,7 @@ import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import http2 from 'node:http2';
 import { once } from 'node:events';
-import { startProxy, request, deadAddress } from '../helpers.mjs';
+import { startProxy, request, deadAddress, rawRequest } from '../helpers.mjs';
 import { h2once, session, h2request } from './h2-client.mjs';
 
 async function startH2Origin() {
@@ -89,6 +89,10 @@ describe('HTTP/2 upstreams', () => {
     const res = await h2once(proxy.port, { ':path': '/trailers', te: 'trailers' });
     assert.equal(res.status, 201);
     assert.equal(res.trailers?.['x-checksum'], 'abc');
+    // An HTTP/1.1 client gets them in the last chunk (RFC 9112 §7.1.2).
+    const raw = await rawRequest(proxy.port, 'GET /trailers HTTP/1.1\r\nHost: app.test\r\nTE: trailers\r\nConnection: close\r\n\r\n');
+    assert.match(raw.data, /Transfer-Encoding: chunked/i);
+    assert.match(raw.data, /\r\n0\r\nx-checksum: abc\r\n\r\n$/);
   });
 
   it('answers 502 when the target resets the stream, and when it is down', async () => {
