@@ -4,6 +4,7 @@
 // fixed answers, access control, the cache, re-framed bodies, the access log.
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { createHash, randomBytes } from 'node:crypto';
 import { startOrigin, startProxy, request } from '../helpers.mjs';
 import { SNI_CERTIFICATES, handshake, httpsGet } from '../tls/tls-helpers.mjs';
 import { session, h2request, h2once } from './h2-client.mjs';
@@ -15,7 +16,16 @@ describe('HTTP/2 from clients', () => {
   let proxy;
 
   before(async () => {
-    origin = await startOrigin();
+    origin = await startOrigin((req, res) => {
+      const chunks = [];
+      req.on('data', (c) => chunks.push(c));
+      req.on('end', () => {
+        const headers = { 'content-type': 'application/json' };
+        if (req.url.startsWith('/cached/')) headers['cache-control'] = 'public, max-age=60';
+        res.writeHead(200, headers);
+        res.end(JSON.stringify({ method: req.method, url: req.url, headers: req.headers, bodyLength: Buffer.concat(chunks).length }));
+      });
+    });
     proxy = await startProxy({
       listeners: [
         { name: 'web', address: '127.0.0.1:0', h2c: true },
@@ -107,14 +117,19 @@ describe('HTTP/2 from clients', () => {
       const denied = await h2request(client, { ':path': '/private/x' });
       assert.equal(denied.status, 403);
       assert.match(denied.body.toString(), /code: ACCESS_DENIED/);
-      const before = origin.requests.length;
-      // The origin says nothing about caching: give it something storable.
       const first = await h2request(client, { ':path': '/cached/one' });
       assert.equal(first.status, 200);
+      // A hit, written from the stored head (its serialized lines become HTTP/2 fields).
+      const hit = await h2request(client, { ':path': '/cached/one' });
+      assert.equal(hit.status, 200);
+      assert.match(hit.headers['cache-status'], /hit/);
+      assert.equal(hit.headers['content-type'], 'application/json');
+      assert.equal(hit.headers['content-length'], String(hit.body.length));
+      assert.deepEqual(hit.body, first.body);
+      assert.equal(origin.requests.filter((r) => r.url === '/cached/one').length, 1);
       const head = await h2request(client, { ':method': 'HEAD', ':path': '/ping' });
       assert.equal(head.status, 200);
       assert.equal(head.body.length, 0);
-      assert.ok(origin.requests.length > before);
     } finally {
       client.close();
     }
@@ -144,8 +159,9 @@ describe('HTTP/2 from clients', () => {
 });
 
 describe('HTTP/2 response relay', () => {
-  it('streams a large response with flow control and a slow reader', async () => {
-    const big = Buffer.alloc(3 * 1024 * 1024, 'x');
+  it('streams a large response with flow control and a slow reader, byte for byte', async () => {
+    // Random bytes: a slice of a reused upstream read buffer sent twice or overwritten would show.
+    const big = randomBytes(3 * 1024 * 1024);
     const origin = await startOrigin((req, res) => {
       res.writeHead(200, { 'content-type': 'application/octet-stream' });
       res.end(big);
@@ -159,8 +175,10 @@ describe('HTTP/2 response relay', () => {
       const client = session(proxy.port);
       const req = client.request({ ':path': '/big' });
       let received = 0;
+      const hash = createHash('sha256');
       req.on('data', (c) => {
         received += c.length;
+        hash.update(c);
         req.pause();
         setTimeout(() => req.resume(), 1);
       });
@@ -170,6 +188,7 @@ describe('HTTP/2 response relay', () => {
       });
       client.close();
       assert.equal(received, big.length);
+      assert.equal(hash.digest('hex'), createHash('sha256').update(big).digest('hex'));
     } finally {
       await proxy.close();
       await origin.close();
