@@ -26,7 +26,7 @@ test('a JSON access-log line parses to the record, absent fields left out', asyn
   const base = { time: 1764600000123, requestId: 'req-1', clientIp: '::1', method: 'GET', host: 'a.test', httpVersion: 'HTTP/1.1', status: 200, bytesIn: 3, bytesOut: 12, durationMs: 1.23456, route: undefined, upstream: undefined, target: undefined, retries: 0, upstreamMs: undefined, cacheStatus: undefined, error: undefined, userAgent: undefined, referer: undefined };
   const records = [
     { ...base, path: '/plain' },
-    { ...base, path: '/q?x="1"\\', route: 'r"1', upstream: 'app', target: 'http://127.0.0.1:1', retries: 2, upstreamMs: 0.5, cacheStatus: 'Barbican; hit', error: 'UPSTREAM_RESET' },
+    { ...base, httpVersion: 'HTTP/2.0', path: '/q?x="1"\\', route: 'r"1', upstream: 'app', target: 'http://127.0.0.1:1', retries: 2, upstreamMs: 0.5, cacheStatus: 'Barbican; hit', error: 'UPSTREAM_RESET' },
   ];
   for (const r of records) log.write(r);
   await new Promise((resolve) => setTimeout(resolve, 50));
@@ -39,7 +39,7 @@ test('a JSON access-log line parses to the record, absent fields left out', asyn
   }
   rmSync(dir, { recursive: true, force: true });
   assert.equal(lines.length, 2);
-  const expected = (r) => JSON.parse(JSON.stringify({ time: new Date(r.time).toISOString(), requestId: r.requestId, clientIp: r.clientIp, method: r.method, host: r.host, path: r.path, status: r.status, bytesIn: r.bytesIn, bytesOut: r.bytesOut, durationMs: Math.round(r.durationMs * 1000) / 1000, route: r.route, upstream: r.upstream, target: r.target, retries: r.retries, upstreamMs: r.upstreamMs, cacheStatus: r.cacheStatus, error: r.error }));
+  const expected = (r) => JSON.parse(JSON.stringify({ time: new Date(r.time).toISOString(), requestId: r.requestId, clientIp: r.clientIp, method: r.method, host: r.host, path: r.path, protocol: r.httpVersion, status: r.status, bytesIn: r.bytesIn, bytesOut: r.bytesOut, durationMs: Math.round(r.durationMs * 1000) / 1000, route: r.route, upstream: r.upstream, target: r.target, retries: r.retries, upstreamMs: r.upstreamMs, cacheStatus: r.cacheStatus, error: r.error }));
   assert.deepEqual(JSON.parse(lines[0]), expected(records[0]));
   assert.deepEqual(JSON.parse(lines[1]), expected(records[1]));
 });
