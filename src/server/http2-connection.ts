@@ -12,7 +12,8 @@
  * with GOAWAY ENHANCE_YOUR_CALM and the streams in progress are cancelled upstream.
  */
 import type { Socket } from 'node:net';
-import { constants, type IncomingHttpHeaders, type ServerHttp2Session, type ServerHttp2Stream } from 'node:http2';
+import type { IncomingHttpHeaders, ServerHttp2Session, ServerHttp2Stream } from 'node:http2';
+import { H2_ENHANCE_YOUR_CALM, H2_NO_ERROR, H2_PROTOCOL_ERROR } from './http2-codes.js';
 import { performance } from 'node:perf_hooks';
 import { ProxyError } from '../errors/index.js';
 import type { Http2Config, LimitsConfig } from './config.js';
@@ -79,7 +80,7 @@ class Http2Exchange implements Http2ResponseOwner {
 
   private malformed(detail: string): void {
     this.req.body.fail(new ProxyError('REQUEST_MALFORMED', `malformed HTTP/2 request: ${detail}`));
-    if (!this.stream.destroyed) this.stream.close(constants.NGHTTP2_PROTOCOL_ERROR);
+    if (!this.stream.destroyed) this.stream.close(H2_PROTOCOL_ERROR);
   }
 
   pause = (): void => {
@@ -106,8 +107,8 @@ class Http2Exchange implements Http2ResponseOwner {
     // RFC 9113 §8.1: a response sent before the request is complete ends the request too
     // (RST_STREAM NO_ERROR) once the response has left, so the client stops sending.
     if (!this.req.body.complete && !this.stream.destroyed) {
-      if (this.stream.writableFinished) this.stream.close(constants.NGHTTP2_NO_ERROR);
-      else this.stream.once('finish', () => this.stream.close(constants.NGHTTP2_NO_ERROR));
+      if (this.stream.writableFinished) this.stream.close(H2_NO_ERROR);
+      else this.stream.once('finish', () => this.stream.close(H2_NO_ERROR));
     }
   }
 }
@@ -211,7 +212,7 @@ export class Http2Connection {
   private calm(reason: 'rapid_reset' | 'control_flood', detail: string): void {
     if (this.closed || this.session.destroyed) return;
     this.host.onAbuse(this, reason, detail);
-    this.session.destroy(new Error(detail), constants.NGHTTP2_ENHANCE_YOUR_CALM);
+    this.session.destroy(new Error(detail), H2_ENHANCE_YOUR_CALM);
   }
 
   streamClosed(exchange: Http2Exchange): void {

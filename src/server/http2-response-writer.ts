@@ -4,7 +4,8 @@
  * message; this class maps the pipeline's flat header lists onto it and drops what HTTP/2
  * forbids in a response (connection-specific fields, §8.2.2).
  */
-import { constants, type OutgoingHttpHeaders, type ServerHttp2Stream } from 'node:http2';
+import type { OutgoingHttpHeaders, ServerHttp2Stream } from 'node:http2';
+import { H2_INTERNAL_ERROR } from './http2-codes.js';
 import type { ClientResponse } from './client-response.js';
 import type { ClientGoneListener } from './response-writer.js';
 
@@ -114,7 +115,7 @@ export class Http2ResponseWriter implements ClientResponse {
     if (this.finished) return;
     this.finished = true;
     // RFC 9113 §8.1: a response cut short is a reset stream, never a short body that looks complete.
-    if (!this.stream.destroyed) this.stream.close(constants.NGHTTP2_INTERNAL_ERROR);
+    if (!this.stream.destroyed) this.stream.close(H2_INTERNAL_ERROR);
     this.owner.onFinish(true);
   }
 

@@ -9,7 +9,8 @@
  * stream from the same BodySource (client RequestBody or replay buffer) with backpressure;
  * responses stream to the same UpstreamExchange, trailers included.
  */
-import { connect, constants, type ClientHttp2Session, type ClientHttp2Stream, type IncomingHttpHeaders, type OutgoingHttpHeaders } from 'node:http2';
+import { connect, type ClientHttp2Session, type ClientHttp2Stream, type IncomingHttpHeaders, type OutgoingHttpHeaders } from 'node:http2';
+import { H2_CANCEL, H2_FLAG_END_STREAM } from '../server/http2-codes.js';
 import { ProxyError } from '../errors/index.js';
 import type { BodySink } from '../server/request-body.js';
 import { classifyConnectError, classifyConnectionError } from './classify-error.js';
@@ -188,7 +189,7 @@ class Http2Call implements UpstreamCall, BodySink {
     const length = headers['content-length'];
     // A HEADERS frame that ends the stream has no body: gRPC's "trailers-only" answers carry
     // grpc-status there, and must reach the client the same way (END_STREAM on its HEADERS).
-    const contentLength = (flags & constants.NGHTTP2_FLAG_END_STREAM) !== 0 ? 0 : length === undefined || this.exchange.isHead ? -1 : Number(length);
+    const contentLength = (flags & H2_FLAG_END_STREAM) !== 0 ? 0 : length === undefined || this.exchange.isHead ? -1 : Number(length);
     this.exchange.onResponseHead(status, '', raw, Number.isSafeInteger(contentLength) ? contentLength : -1);
     if (!this.done) this.exchange.onParsed();
   };
@@ -254,7 +255,7 @@ class Http2Call implements UpstreamCall, BodySink {
     if (this.done) return;
     this.finish();
     const stream = this.stream;
-    if (stream !== null && !stream.destroyed) stream.close(constants.NGHTTP2_CANCEL);
+    if (stream !== null && !stream.destroyed) stream.close(H2_CANCEL);
     this.exchange.onError(err);
   }
 
@@ -266,6 +267,6 @@ class Http2Call implements UpstreamCall, BodySink {
     if (this.done) return;
     this.finish();
     const stream = this.stream;
-    if (stream !== null && !stream.destroyed) stream.close(constants.NGHTTP2_CANCEL);
+    if (stream !== null && !stream.destroyed) stream.close(H2_CANCEL);
   }
 }
