@@ -5,6 +5,7 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
+import { gunzipSync } from 'node:zlib';
 import { startOrigin, startProxy, request } from '../helpers.mjs';
 import { SNI_CERTIFICATES, handshake, httpsGet } from '../tls/tls-helpers.mjs';
 import { session, h2request, h2once } from './h2-client.mjs';
@@ -22,6 +23,10 @@ describe('HTTP/2 from clients', () => {
       req.on('end', () => {
         const headers = { 'content-type': 'application/json' };
         if (req.url.startsWith('/cached/')) headers['cache-control'] = 'public, max-age=60';
+        if (req.url.startsWith('/text/')) {
+          res.writeHead(200, { 'content-type': 'text/html' });
+          return res.end('<p>hello http2</p>\n'.repeat(500));
+        }
         res.writeHead(200, headers);
         res.end(JSON.stringify({ method: req.method, url: req.url, headers: req.headers, bodyLength: Buffer.concat(chunks).length }));
       });
@@ -37,6 +42,7 @@ describe('HTTP/2 from clients', () => {
         { name: 'pong', match: { path: '/ping' }, respond: { status: 200, body: 'pong\n', headers: { 'content-type': 'text/plain' } } },
         { name: 'private', match: { pathPrefix: '/private/' }, upstream: 'origin', access: { allow: ['10.0.0.0/8'] } },
         { name: 'cached', match: { pathPrefix: '/cached/' }, upstream: 'origin', cache: { enabled: true } },
+        { name: 'text', match: { pathPrefix: '/text/' }, upstream: 'origin', compression: { enabled: true, algorithms: ['gzip'] } },
         { name: 'main', match: { pathPrefix: '/' }, upstream: 'origin' },
       ],
     });
@@ -133,6 +139,13 @@ describe('HTTP/2 from clients', () => {
     } finally {
       client.close();
     }
+  });
+
+  it('compresses for HTTP/2 clients like for HTTP/1.1 ones (routes[].compression)', async () => {
+    const res = await h2once(proxy.port, { ':path': '/text/page', 'accept-encoding': 'gzip' });
+    assert.equal(res.status, 200);
+    assert.equal(res.headers['content-encoding'], 'gzip');
+    assert.equal(gunzipSync(res.body).toString(), '<p>hello http2</p>\n'.repeat(500));
   });
 
   it('answers a guard refusal on the stream only: the connection goes on', async () => {
