@@ -69,7 +69,7 @@ class WebSocketExchange implements UpstreamExchange, ClientGoneListener {
     for (const f of route.filters) if (f.onUpstreamRequest) headers = f.onUpstreamRequest(s, headers);
     const path = route.rewritePath ? route.rewritePath(s.path + s.query) : s.path + s.query;
     this.call = target.pool.request(
-      { head: serializeRequestHead('GET', path, headers, 0), body: null, chunked: false, idempotent: true, options: route.sendOptions, upgrade: true },
+      { head: serializeRequestHead('GET', path, headers, 0), method: 'GET', path, headers, contentLength: 0, teTrailers: false, body: null, chunked: false, idempotent: true, options: route.sendOptions, upgrade: true },
       this,
     );
   }

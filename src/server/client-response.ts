@@ -6,15 +6,15 @@
  * Transfer-Encoding, Connection) and say how long the body is; each writer frames for its
  * protocol (RFC 9112 §6, RFC 9113 §8.1).
  */
-import type { ClientGoneListener } from './response-writer.js';
+import type { ClientGoneListener, DeadlineWatcher, SwitchedConnection } from './response-writer.js';
 
 export interface ClientResponse {
   /** The status sent (0 until writeHead). */
   readonly status: number;
   readonly headersSent: boolean;
   readonly finished: boolean;
-  /** Body bytes written (framing excluded). */
-  readonly bytesWritten: number;
+  /** Body bytes written (framing excluded; a WebSocket tunnel adds what it relays). */
+  bytesWritten: number;
   /**
    * Starts the response. `headers` is a flat list [name, value, …] in wire case; `bodyLength`
    * the exact body size or -1 when unknown. `storedHead`: stored lines serialized in advance
@@ -28,11 +28,19 @@ export interface ClientResponse {
   /** Completes the response. */
   end(): void;
   /**
-   * Completes the response with trailer fields (RFC 9110 §6.5), flat [name, value, …]. Sent
-   * where the client's framing can carry them; dropped otherwise (trailers are optional
-   * metadata, except to gRPC clients, which always speak HTTP/2).
+   * Completes the response with a trailer section (RFC 9110 §6.5): `fields` is the serialized
+   * `name: value\r\n` lines, already filtered (server/trailer-fields.ts). Sent where the
+   * client's framing can carry them (a chunked HTTP/1.1 body; HTTP/2 to a client that sent
+   * `TE: trailers`, as gRPC clients do); dropped otherwise.
    */
-  endWithTrailers(trailers: readonly string[]): void;
+  endWithTrailers(fields: string): void;
+  /** Sends an interim response (1xx other than 100, e.g. 103 Early Hints) before the final head. */
+  writeInformational(status: number, headers: readonly string[]): void;
+  /**
+   * Sends 101 and hands the connection to a tunnel (WebSocket, HTTP/1.1 only): null when the
+   * client cannot switch (gone, or HTTP/2, which has no Upgrade: RFC 9113 §8.6).
+   */
+  switchProtocols(headers: readonly string[], watcher: DeadlineWatcher): SwitchedConnection | null;
   /** A response that cannot be completed: the client must see it cut, not a short body. */
   abort(): void;
   /** Tells `listener` if the client goes away before the response is complete. */

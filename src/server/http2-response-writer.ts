@@ -7,7 +7,7 @@
 import type { OutgoingHttpHeaders, ServerHttp2Stream } from 'node:http2';
 import { H2_INTERNAL_ERROR } from './http2-codes.js';
 import type { ClientResponse } from './client-response.js';
-import type { ClientGoneListener } from './response-writer.js';
+import type { ClientGoneListener, SwitchedConnection } from './response-writer.js';
 
 /** RFC 9113 §8.2.2: never sent on HTTP/2 (node:http2 would throw on most of them). */
 const FORBIDDEN = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'upgrade', 'te', 'host', 'http2-settings']);
@@ -97,13 +97,25 @@ export class Http2ResponseWriter implements ClientResponse {
     this.owner.onFinish(false);
   }
 
-  endWithTrailers(trailers: readonly string[]): void {
-    if (this.acceptsTrailers && trailers.length > 0) {
+  endWithTrailers(fields: string): void {
+    if (this.acceptsTrailers && fields !== '') {
       const out: OutgoingHttpHeaders = {};
-      addLines(out, trailers);
+      addLines(out, storedLines(fields));
       this.trailers = out;
     }
     this.end();
+  }
+
+  writeInformational(status: number, headers: readonly string[]): void {
+    // RFC 9113 §8.1: interim responses are HEADERS frames before the final one.
+    if (this.headersSent || status < 102 || status > 199 || this.stream.destroyed || this.stream.closed) return;
+    const out: OutgoingHttpHeaders = { ':status': status };
+    addLines(out, headers);
+    this.stream.additionalHeaders(out);
+  }
+
+  switchProtocols(): SwitchedConnection | null {
+    return null; // RFC 9113 §8.6: no Upgrade in HTTP/2 (requests never ask for one: http2-request.ts)
   }
 
   private sendTrailers = (): void => {

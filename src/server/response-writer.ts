@@ -149,22 +149,6 @@ export class ResponseWriter implements ClientResponse {
     this.target.onFinish(false);
   }
 
-  /**
-   * Completes the response with trailer fields: in the last chunk of a chunked body
-   * (RFC 9112 §7.1.2); a response framed otherwise cannot carry them and they are dropped.
-   */
-  endWithTrailers(trailers: readonly string[]): void {
-    if (!this.chunked || this.finished || trailers.length === 0) return this.end();
-    const lines: string[] = [this.pendingHead ?? '', '0\r\n'];
-    this.pendingHead = null;
-    for (let i = 0; i < trailers.length; i += 2) lines.push(trailers[i]!, ': ', trailers[i + 1]!, '\r\n');
-    lines.push('\r\n');
-    this.chunked = false;
-    const socket = this.target.socket;
-    if (!socket.destroyed) socket.write(lines.join(''), 'latin1');
-    this.end();
-  }
-
   /** A response that cannot be completed: the client must see the connection cut, not a short body. */
   abort(): void {
     if (this.finished) return;

@@ -52,6 +52,8 @@ export class Http2TargetPool implements UpstreamPool {
   request(req: UpstreamRequest, exchange: UpstreamExchange): UpstreamCall {
     const call = new Http2Call(this, req, exchange);
     if (this.closed) call.fail(new ProxyError('SHUTTING_DOWN'));
+    // RFC 9113 §8.6: HTTP/2 has no Upgrade; WebSocket over HTTP/2 (RFC 8441) is not offered upstream.
+    else if (req.upgrade === true) call.fail(new ProxyError('REQUEST_UPGRADE_UNSUPPORTED', 'WebSocket to an upstream with protocol: http2'));
     else if (this.active >= this.options.maxConnections * 100 + this.options.maxPending) {
       call.fail(new ProxyError('UPSTREAM_OVERLOADED', `${this.active} streams open to the target`));
     } else call.start(this.session(), this.scheme);

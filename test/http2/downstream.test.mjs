@@ -164,10 +164,10 @@ describe('HTTP/2 from clients', () => {
   it('logs HTTP/2.0 as the protocol', async () => {
     await h2once(proxy.port, { ':path': '/logged-h2' });
     await request(`${proxy.url}/logged-h1`);
-    for (let i = 0; i < 50 && !proxy.accessLog().some((l) => l.path === '/logged-h1'); i++) await sleep(20);
-    const log = proxy.accessLog();
-    assert.equal(log.find((l) => l.path === '/logged-h2').protocol, 'HTTP/2.0');
-    assert.equal(log.find((l) => l.path === '/logged-h1').protocol, 'HTTP/1.1');
+    const [h2] = await proxy.waitForLog((l) => l.path === '/logged-h2');
+    const [h1] = await proxy.waitForLog((l) => l.path === '/logged-h1');
+    assert.equal(h2.protocol, 'HTTP/2.0');
+    assert.equal(h1.protocol, 'HTTP/1.1');
   });
 });
 

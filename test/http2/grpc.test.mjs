@@ -170,8 +170,7 @@ describe('gRPC through Barbican', () => {
   });
 
   it('logs each call with its gRPC path and HTTP/2.0', async () => {
-    const log = proxy.accessLog();
-    const unaryLine = log.find((l) => l.path === '/barbican.test.Echo/Unary');
+    const [unaryLine] = await proxy.waitForLog((l) => l.path === '/barbican.test.Echo/Unary');
     assert.ok(unaryLine, 'the unary call is in the access log');
     assert.equal(unaryLine.protocol, 'HTTP/2.0');
     assert.equal(unaryLine.status, 200);

@@ -12,7 +12,7 @@ import { connectRaw, headers, data, get, TYPE, ERROR } from './h2-frames.mjs';
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
-const HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'te', 'trailer', 'upgrade', 'transfer-encoding-extra']);
+const HOP = new Set(['keep-alive', 'proxy-connection', 'trailer', 'upgrade']);
 
 /** Parses complete requests out of one origin connection's bytes; `partial` if bytes remain. */
 function parseRequests(buf) {
@@ -35,6 +35,9 @@ function parseRequests(buf) {
     if (all('host').length !== 1) problems.push('Host count');
     if (all('content-length').length + all('transfer-encoding').length > 1) problems.push('framing ambiguous');
     for (const [k] of fields) if (HOP.has(k)) problems.push(`${k} forwarded`);
+    // The only TE an origin may get is "trailers", nominated by Connection (RFC 9110 §10.1.4).
+    for (const v of all('te')) if (v !== 'trailers' || !all('connection').includes('TE')) problems.push(`TE ${v} forwarded`);
+    for (const v of all('connection')) if (v !== 'TE') problems.push(`Connection ${v} forwarded`);
     let p = headEnd + 4;
     let body = Buffer.alloc(0);
     if (all('transfer-encoding').length === 1) {
@@ -133,7 +136,7 @@ const REFUSED = [
 
 /** Requests that reach the origin, translated; `check(request)` asserts how. */
 const FORWARDED = [
-  ['TE: trailers is accepted and not forwarded', get('/te', 'example.test', [['te', 'trailers']]), (r) => assert.deepEqual(r.get('te'), [])],
+  ['TE: trailers is accepted and passed on as HTTP/1.1 says', get('/te', 'example.test', [['te', 'trailers']]), (r) => assert.deepEqual([r.get('te'), r.get('connection')], [['trailers'], ['TE']])],
   ['Host without :authority is the target host', [[':method', 'GET'], [':scheme', 'http'], [':path', '/host'], ['host', 'only-host.test']], (r) => assert.deepEqual(r.get('host'), ['only-host.test'])],
   [':authority and Host equal (case aside) are one Host', get('/same', 'Example.test', [['host', 'example.TEST']]), (r) => assert.deepEqual(r.get('host'), ['Example.test'])],
   ['split cookies are one Cookie joined with "; "', get('/c', 'example.test', [['cookie', 'a=1'], ['cookie', 'b=2']]), (r) => assert.deepEqual(r.get('cookie'), ['a=1; b=2'])],
