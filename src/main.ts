@@ -1,4 +1,5 @@
 /** Starting and stopping a Barbican instance from a validated config. */
+import type { ClusterView } from './admin/cluster.js';
 import type { AdminHost, ReloadReport } from './admin/host.js';
 import { startAdminServer, type AdminServer } from './admin/server.js';
 import type { Config } from './config/schema.js';
@@ -29,14 +30,17 @@ export interface InstanceOptions {
   admin?: boolean;
   /** How the admin API's reload is done instead of reloading this process (workers: a rolling reload of all). */
   adminReload?: (trigger: string) => Promise<ReloadReport>;
+  /** workers > 1 (worker 1): every worker, for the dashboard and /api/status. */
+  cluster?: ClusterView;
 }
 
-/** The holder as the admin API sees it, with its reload replaced. */
-function adminHost(holder: RuntimeHolder, reload: ((trigger: string) => Promise<ReloadReport>) | undefined): AdminHost {
-  if (reload === undefined) return holder;
+/** The holder as the admin API sees it, with its reload replaced and the other workers in view. */
+function adminHost(holder: RuntimeHolder, reload: ((trigger: string) => Promise<ReloadReport>) | undefined, cluster: ClusterView | undefined): AdminHost {
+  if (reload === undefined && cluster === undefined) return holder;
   return {
     runtime: () => holder.runtime(),
-    reload,
+    reload: reload ?? ((trigger) => holder.reload(trigger)),
+    ...(cluster === undefined ? {} : { cluster }),
     lastReload: () => holder.lastReload(),
     connections: () => holder.connections(),
     inFlight: () => holder.inFlight(),
@@ -65,7 +69,7 @@ export async function startInstance(config: Config, logger: Logger = createLogge
   });
   let admin: AdminServer | undefined;
   if (config.admin !== undefined && options.admin !== false) {
-    admin = await startAdminServer(config.admin.address, adminHost(holder, options.adminReload), sharedMetrics, logger);
+    admin = await startAdminServer(config.admin.address, adminHost(holder, options.adminReload, options.cluster), sharedMetrics, logger);
   }
   let bound: BoundListener[];
   try {

@@ -3,6 +3,7 @@
  * reload.ts) keeps admin/ from knowing how the instance is put together.
  */
 import type { Runtime } from '../proxy/runtime.js';
+import type { ClusterView } from './cluster.js';
 
 /** The outcome of one reload attempt, kept for GET /api/status. */
 export interface ReloadReport {
@@ -28,4 +29,6 @@ export interface AdminHost {
   connections(): number;
   /** Requests in flight across all runtimes. */
   inFlight(): number;
+  /** workers > 1: every worker, for the dashboard and /api/status (undefined: one process). */
+  readonly cluster?: ClusterView;
 }

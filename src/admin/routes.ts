@@ -71,7 +71,7 @@ export const ENDPOINTS: ReadonlyMap<string, Endpoint> = new Map<string, Endpoint
       return { status: 200, contentType: metrics.contentType, body: await metrics.exposition() };
     },
   ],
-  ['GET /api/status', (host) => json(200, status(host))],
+  ['GET /api/status', async (host) => json(200, await status(host))],
   ['GET /api/config', (host) => json(200, redact(host.runtime().config))],
   [
     'POST /api/reload',

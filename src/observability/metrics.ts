@@ -94,10 +94,18 @@ export interface MetricFamilySnapshot {
  */
 const CLUSTER_AGGREGATORS: ReadonlyMap<string, string> = new Map([['barbican_upstream_target_up', 'max']]);
 
+/**
+ * Merges the registries of every worker into one registry (what /metrics exposes and the
+ * dashboard samples with workers > 1: one merge, two readers).
+ */
+export function aggregateRegistry(workers: readonly MetricFamilySnapshot[][]): Registry {
+  const adjusted = workers.map((families) => families.map((f) => ({ ...f, aggregator: CLUSTER_AGGREGATORS.get(f.name) ?? f.aggregator })));
+  return AggregatorRegistry.aggregate(adjusted);
+}
+
 /** Merges the registries of every worker into one exposition text. */
 export async function aggregateExposition(workers: readonly MetricFamilySnapshot[][]): Promise<string> {
-  const adjusted = workers.map((families) => families.map((f) => ({ ...f, aggregator: CLUSTER_AGGREGATORS.get(f.name) ?? f.aggregator })));
-  return AggregatorRegistry.aggregate(adjusted).metrics();
+  return aggregateRegistry(workers).metrics();
 }
 
 export class ProxyMetrics {
@@ -181,6 +189,10 @@ export class ProxyMetrics {
       const c = cache();
       return c === undefined ? [] : (['hits', 'misses', 'stale', 'revalidated'] as const).map((k) => ({ labels: { result: k === 'hits' ? 'hit' : k === 'misses' ? 'miss' : k }, value: c[k] }));
     });
+    m('barbican_cache_stores_total', 'Responses stored in the cache (cumulative).', 'counter', () => {
+      const c = cache();
+      return c === undefined ? [] : [{ labels: {}, value: c.stores }];
+    });
     m('barbican_cache_stored_bytes_total', 'Bytes of responses stored in the cache (cumulative).', 'counter', () => {
       const c = cache();
       return c === undefined ? [] : [{ labels: {}, value: c.storedBytes }];
@@ -248,11 +260,9 @@ export class ProxyMetrics {
    * slot and pid (computed at scrape time from the per-route counters, nothing on the hot path).
    */
   identifyWorker(slot: number, pid: number): void {
-    new CollectedMetric('barbican_worker_requests_total', 'Requests ended, by worker slot and process id (workers > 1).', 'counter', () => {
-      let total = 0;
-      for (const series of this.routes.values()) for (const v of series.requests) total += v;
-      return [{ labels: { worker: String(slot), pid: String(pid) }, value: total }];
-    }).registerIn(this.registry);
+    new CollectedMetric('barbican_worker_requests_total', 'Requests ended, by worker slot and process id (workers > 1).', 'counter', () => [
+      { labels: { worker: String(slot), pid: String(pid) }, value: this.requestsEnded() },
+    ]).registerIn(this.registry);
   }
 
   /** Worker mode: /metrics answers with the merge of what `gather` returns. */
@@ -260,9 +270,27 @@ export class ProxyMetrics {
     this.clusterGather = gather;
   }
 
-  /** This process's registry, as sent to the worker that serves /metrics. */
-  async snapshot(): Promise<MetricFamilySnapshot[]> {
-    const families = await this.registry.getMetricsAsJSON();
+  /** Requests this process has ended (all routes, all classes). */
+  requestsEnded(): number {
+    let total = 0;
+    for (const series of this.routes.values()) for (const v of series.requests) total += v;
+    return total;
+  }
+
+  /**
+   * This process's registry, as sent to the worker that serves /metrics; only the families
+   * named in `names` when given (the dashboard reads four, not the whole registry).
+   */
+  async snapshot(names?: readonly string[]): Promise<MetricFamilySnapshot[]> {
+    let families: Awaited<ReturnType<Registry['getMetricsAsJSON']>>;
+    if (names === undefined) families = await this.registry.getMetricsAsJSON();
+    else {
+      families = [];
+      for (const name of names) {
+        const metric = this.registry.getSingleMetric(name);
+        if (metric !== undefined) families.push(await metric.get());
+      }
+    }
     return families.map((f) => ({
       name: f.name,
       help: f.help,

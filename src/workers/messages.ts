@@ -3,6 +3,7 @@
  * is one member of a tagged union, checked on arrival by its `type`, so neither side handles
  * an unknown shape.
  */
+import type { WorkerReport } from '../admin/cluster.js';
 import type { ReloadReport } from '../admin/host.js';
 import type { MetricFamilySnapshot } from '../observability/metrics.js';
 import type { BoundListener } from '../server/listeners.js';
@@ -20,7 +21,20 @@ export type WorkerMessage =
   /** The admin listener (worker 1) asks for every worker's registry. */
   | { type: 'cluster-metrics-request'; id: number }
   /** The admin listener (worker 1) asks for a rolling reload of all workers. */
-  | { type: 'rolling-reload-request'; id: number; trigger: string };
+  | { type: 'rolling-reload-request'; id: number; trigger: string }
+  /** The admin listener (worker 1: dashboard, /api/status) asks for every worker's report and these metric families. */
+  | { type: 'cluster-status-request'; id: number; families: string[] }
+  /** Answer to `collect-status`: this worker's report and the families asked for. */
+  | { type: 'status'; id: number; report: WorkerReport; families: MetricFamilySnapshot[] };
+
+/** One worker slot in a `cluster-status` answer; report and families are null when it did not answer in time. */
+export interface SlotStatus {
+  slot: number;
+  pid: number | null;
+  restarts: number;
+  report: WorkerReport | null;
+  families: MetricFamilySnapshot[] | null;
+}
 
 /** Sent by the supervisor. */
 export type SupervisorMessage =
@@ -28,11 +42,13 @@ export type SupervisorMessage =
   | { type: 'collect-metrics'; id: number }
   | { type: 'cluster-metrics'; id: number; workers: MetricFamilySnapshot[][] }
   | { type: 'rolling-reload-done'; id: number; report: ReloadReport }
+  | { type: 'collect-status'; id: number; families: string[] }
+  | { type: 'cluster-status'; id: number; workers: SlotStatus[] }
   | { type: 'shutdown' }
   | { type: 'reopen-logs' };
 
-const WORKER_TYPES: ReadonlySet<string> = new Set(['ready', 'failed', 'reloaded', 'metrics', 'cluster-metrics-request', 'rolling-reload-request']);
-const SUPERVISOR_TYPES: ReadonlySet<string> = new Set(['reload', 'collect-metrics', 'cluster-metrics', 'rolling-reload-done', 'shutdown', 'reopen-logs']);
+const WORKER_TYPES: ReadonlySet<string> = new Set(['ready', 'failed', 'reloaded', 'metrics', 'cluster-metrics-request', 'rolling-reload-request', 'cluster-status-request', 'status']);
+const SUPERVISOR_TYPES: ReadonlySet<string> = new Set(['reload', 'collect-metrics', 'cluster-metrics', 'rolling-reload-done', 'collect-status', 'cluster-status', 'shutdown', 'reopen-logs']);
 
 function tagged(value: unknown, types: ReadonlySet<string>): boolean {
   if (value === null || typeof value !== 'object') return false;

@@ -14,10 +14,16 @@ import { createLogger, type Logger } from '../observability/logger.js';
 import type { MetricFamilySnapshot } from '../observability/metrics.js';
 import type { BoundListener } from '../server/listeners.js';
 import { Backoff } from './backoff.js';
-import { isWorkerMessage, WORKER_COUNT_ENV, WORKER_SLOT_ENV, type SupervisorMessage, type WorkerMessage } from './messages.js';
+import { isWorkerMessage, WORKER_COUNT_ENV, WORKER_SLOT_ENV, type SlotStatus, type SupervisorMessage, type WorkerMessage } from './messages.js';
 
 /** How long a worker may take to answer for its metrics before the scrape goes without it. */
 const METRICS_TIMEOUT_MS = 2_000;
+/**
+ * How long a worker may take to report for the dashboard or /api/status before the answer goes
+ * without it: under the dashboard's one-second tick, so a slow or dead worker never makes
+ * questions pile up (a late answer is dropped).
+ */
+const STATUS_TIMEOUT_MS = 800;
 /** How long one worker's reload may take before the rolling reload moves on. */
 const RELOAD_TIMEOUT_MS = 30_000;
 /** Beyond server.shutdownTimeout, how long a draining worker gets before it is killed. */
@@ -30,6 +36,8 @@ interface Slot {
   startedAt: number;
   ready: boolean;
   restart: NodeJS.Timeout | undefined;
+  /** Unexpected exits (each followed by a restart). */
+  restarts: number;
 }
 
 type Reply = Extract<WorkerMessage, { id: number }>;
@@ -42,6 +50,8 @@ export class Supervisor {
   private starting = true;
   private stopping = false;
   private reloads: Promise<unknown> = Promise.resolve();
+  /** The status gathering under way, by families asked: concurrent questions share it. */
+  private readonly gatheringStatus = new Map<string, Promise<SlotStatus[]>>();
   /** Where worker 1 runs the admin listener. */
   private adminAddress: { host: string; port: number } | null = null;
   private startup: { resolve: () => void; reject: (err: Error) => void } | undefined;
@@ -51,7 +61,7 @@ export class Supervisor {
     private readonly count: number,
   ) {
     this.logger = createLogger(config.logging.level).child({ supervisor: process.pid });
-    for (let i = 1; i <= count; i++) this.slots.push({ index: i, backoff: new Backoff(), worker: undefined, startedAt: 0, ready: false, restart: undefined });
+    for (let i = 1; i <= count; i++) this.slots.push({ index: i, backoff: new Backoff(), worker: undefined, startedAt: 0, ready: false, restart: undefined, restarts: 0 });
   }
 
   /** Forks every worker; resolves when all serve, rejects (killing them) if one cannot start. */
@@ -86,7 +96,8 @@ export class Supervisor {
         if (this.starting) this.abort(new Error(message.message));
         return;
       case 'reloaded':
-      case 'metrics': {
+      case 'metrics':
+      case 'status': {
         const reply = this.replies.get(message.id);
         this.replies.delete(message.id);
         reply?.(message);
@@ -94,6 +105,9 @@ export class Supervisor {
       }
       case 'cluster-metrics-request':
         void this.gatherMetrics().then((workers) => this.send(worker, { type: 'cluster-metrics', id: message.id, workers }));
+        return;
+      case 'cluster-status-request':
+        void this.gatherStatus(message.families).then((workers) => this.send(worker, { type: 'cluster-status', id: message.id, workers }));
         return;
       case 'rolling-reload-request':
         void this.rollingReload(message.trigger).then((report) => this.send(worker, { type: 'rolling-reload-done', id: message.id, report }));
@@ -132,6 +146,7 @@ export class Supervisor {
       this.abort(new Error(`worker ${slot.index} exited during startup (${signal ?? `code ${code}`})`));
       return;
     }
+    slot.restarts++;
     const delay = slot.backoff.next(Date.now() - slot.startedAt);
     this.logger.warn({ worker: slot.index, pid: worker.process.pid, code, signal, restartInMs: delay }, 'worker exited unexpectedly: restarting it');
     slot.restart = setTimeout(() => this.fork(slot), delay);
@@ -162,6 +177,28 @@ export class Supervisor {
     const serving = this.slots.flatMap((s) => (s.ready && s.worker !== undefined ? [s.worker] : []));
     const replies = await Promise.all(serving.map((w) => this.ask(w, (id) => ({ type: 'collect-metrics', id }), METRICS_TIMEOUT_MS)));
     return replies.flatMap((r) => (r?.type === 'metrics' ? [r.families] : []));
+  }
+
+  /**
+   * Every slot with its worker's report and the metric `families` asked for; a worker not
+   * serving, or not answering within STATUS_TIMEOUT_MS, is listed without them.
+   */
+  private gatherStatus(families: string[]): Promise<SlotStatus[]> {
+    const key = families.join(',');
+    let gathering = this.gatheringStatus.get(key);
+    if (gathering === undefined) {
+      gathering = Promise.all(
+        this.slots.map(async (slot): Promise<SlotStatus> => {
+          const worker = slot.worker;
+          const base = { slot: slot.index, pid: worker?.process.pid ?? null, restarts: slot.restarts };
+          if (worker === undefined || !slot.ready) return { ...base, report: null, families: null };
+          const reply = await this.ask(worker, (id) => ({ type: 'collect-status', id, families }), STATUS_TIMEOUT_MS);
+          return reply?.type === 'status' ? { ...base, report: reply.report, families: reply.families } : { ...base, report: null, families: null };
+        }),
+      ).finally(() => this.gatheringStatus.delete(key));
+      this.gatheringStatus.set(key, gathering);
+    }
+    return gathering;
   }
 
   /** Reloads the workers one at a time (reloads queue behind each other). */

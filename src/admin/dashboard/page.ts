@@ -66,6 +66,13 @@ export const DASHBOARD_HTML = `<!doctype html>
     <h2 id="h-reload">Last reload</h2>
     <div id="reload"><p class="empty">No reload since start.</p></div>
   </section>
+  <section aria-labelledby="h-workers" id="workers-section" class="wide" hidden>
+    <h2 id="h-workers">Workers</h2>
+    <div class="scroll"><table>
+      <thead><tr><th scope="col">Worker</th><th scope="col">PID</th><th scope="col" class="num">Up</th><th scope="col" class="num">Requests</th><th scope="col" class="num">In flight</th><th scope="col" class="num">Restarts</th></tr></thead>
+      <tbody id="workers"></tbody>
+    </table></div>
+  </section>
 </main>
 </body>
 </html>

@@ -7,37 +7,14 @@
  */
 import { DURATION_BUCKETS } from '../../observability/histogram-cell.js';
 import type { ProxyMetrics } from '../../observability/metrics.js';
+import { combineTargets, mergeErrors, type ClusterReading, type CombinedTarget } from '../cluster.js';
 import type { AdminHost } from '../host.js';
+import { CLASSES, DASHBOARD_FAMILIES, familyValues, readCounters, type Tick } from './counters.js';
+import { ErrorJournal, MAX_ERRORS, STATE_OF, targetMark } from './error-journal.js';
 import { quantile } from './percentiles.js';
-import { HISTORY_SECONDS, type RecentError, type RouteSnapshot, type Snapshot, type TargetMark, type UpstreamSnapshot } from './snapshot.js';
+import { HISTORY_SECONDS, type RouteSnapshot, type Snapshot, type UpstreamSnapshot, type WorkerSnapshot } from './snapshot.js';
 
-const CLASSES = ['1xx', '2xx', '3xx', '4xx', '5xx', 'other'] as const;
-const MAX_ERRORS = 30;
 const TOP_ROUTES = 8;
-const STATE_OF: Record<TargetMark, UpstreamSnapshot['targets'][number]['state']> = { u: 'healthy', d: 'unhealthy', e: 'ejected', r: 'draining' };
-
-interface MetricValue {
-  value: number;
-  labels: Record<string, string | number | undefined>;
-  metricName?: string;
-}
-
-/** One reading: all-time counters at a moment. */
-interface Tick {
-  at: number;
-  total: number;
-  /** Per route: counts by class (index into CLASSES). */
-  routes: Map<string, number[]>;
-  /** Request durations, non-cumulative per bucket (last: +Inf), summed over routes. */
-  durations: number[];
-}
-
-async function values(metrics: ProxyMetrics, name: string): Promise<MetricValue[]> {
-  const metric = metrics.registry.getSingleMetric(name);
-  if (metric === undefined) return [];
-  const got = (await metric.get()) as { values: MetricValue[] };
-  return got.values;
-}
 
 function round(n: number, digits = 2): number {
   const f = 10 ** digits;
@@ -49,9 +26,9 @@ export class DashboardSampler {
   private readonly rates: number[] = [];
   /** Target id → marks, oldest first. */
   private readonly history = new Map<string, string>();
-  private readonly errors: RecentError[] = [];
+  /** This process's recent errors (one process; with workers each worker keeps its own). */
+  private readonly journal = new ErrorJournal();
   private readonly listeners = new Set<(s: Snapshot) => void>();
-  private lastReloadAt: string | undefined;
   private timer: NodeJS.Timeout | undefined;
   private sampling = false;
   private readonly startedAt = Date.now();
@@ -97,10 +74,18 @@ export class DashboardSampler {
     }
   }
 
-  /** Takes one reading and builds the snapshot (exported through tick(); public for tests). */
+  /**
+   * Takes one reading and builds the snapshot (exported through tick(); public for tests). With
+   * workers, the reading is the whole instance: every worker's counters merged like /metrics,
+   * their targets combined (cluster.ts) and their recent errors; a worker that does not answer
+   * in time is left out of this second and shown as such.
+   */
   async sample(): Promise<Snapshot> {
+    const cluster = this.host.cluster;
+    const reading = cluster === undefined ? undefined : await cluster.read(DASHBOARD_FAMILIES);
     const now = Date.now();
-    const tick = await this.read(now);
+    const registry = reading?.registry ?? this.metrics.registry;
+    const tick = await readCounters(registry, now);
     const previous = this.ticks[this.ticks.length - 1];
     this.ticks.push(tick);
     if (this.ticks.length > HISTORY_SECONDS + 1) this.ticks.shift();
@@ -108,45 +93,28 @@ export class DashboardSampler {
     const perSecond = previous === undefined ? 0 : Math.max(0, tick.total - previous.total) / Math.max(0.001, (now - previous.at) / 1000);
     this.rates.push(round(perSecond));
     if (this.rates.length > HISTORY_SECONDS) this.rates.shift();
-    if (previous !== undefined) this.noteStatusErrors(previous, tick);
-    this.noteReload();
+    const reports = reading?.workers.flatMap((w) => (w.report === null ? [] : [w.report]));
+    if (reports === undefined) {
+      this.journal.counters(tick);
+      this.journal.reload(this.host.lastReload());
+    }
     const windowSeconds = Math.max(0, (now - oldest.at) / 1000);
+    const sum = (pick: (r: NonNullable<typeof reports>[number]) => number): number => (reports ?? []).reduce((a, r) => a + pick(r), 0);
     return {
       at: new Date(now).toISOString(),
       uptimeSeconds: Math.round((now - this.startedAt) / 1000),
       windowSeconds: Math.round(windowSeconds),
       requests: { total: tick.total, perSecond: round(perSecond), rateHistory: [...this.rates], classes: this.classTotals(tick) },
       latencyMs: this.latency(oldest === tick ? undefined : oldest, tick),
-      inFlight: this.host.inFlight(),
-      connections: this.host.connections(),
-      cache: this.cache(),
-      upstreams: this.upstreams(now),
+      inFlight: reports === undefined ? this.host.inFlight() : sum((r) => r.inFlight),
+      connections: reports === undefined ? this.host.connections() : sum((r) => r.connections),
+      cache: reading === undefined ? this.cache() : await this.clusterCache(reading),
+      upstreams: this.upstreams(now, reports === undefined ? undefined : combineTargets(reports, now)),
       topRoutes: this.topRoutes(oldest, tick, windowSeconds),
-      errors: [...this.errors],
+      errors: reports === undefined ? this.journal.list() : mergeErrors(reports, MAX_ERRORS),
       reload: this.host.lastReload() ?? null,
+      workers: reading === undefined ? null : workerSnapshots(reading, now),
     };
-  }
-
-  private async read(at: number): Promise<Tick> {
-    const routes = new Map<string, number[]>();
-    let total = 0;
-    for (const v of await values(this.metrics, 'barbican_requests_total')) {
-      const route = String(v.labels['route'] ?? '');
-      const index = CLASSES.indexOf(String(v.labels['status_class']) as (typeof CLASSES)[number]);
-      let counts = routes.get(route);
-      if (counts === undefined) routes.set(route, (counts = CLASSES.map(() => 0)));
-      counts[index < 0 ? CLASSES.length - 1 : index]! += v.value;
-      total += v.value;
-    }
-    const cumulative = new Array<number>(DURATION_BUCKETS.length + 1).fill(0);
-    for (const v of await values(this.metrics, 'barbican_request_duration_seconds')) {
-      if (v.metricName !== 'barbican_request_duration_seconds_bucket') continue;
-      const le = String(v.labels['le']);
-      const i = le === '+Inf' ? DURATION_BUCKETS.length : DURATION_BUCKETS.indexOf(Number(le));
-      if (i >= 0) cumulative[i]! += v.value;
-    }
-    const durations = cumulative.map((c, i) => c - (i === 0 ? 0 : cumulative[i - 1]!));
-    return { at, total, routes, durations };
   }
 
   private classTotals(tick: Tick): Record<string, number> {
@@ -176,25 +144,53 @@ export class DashboardSampler {
     return { hits, misses, stores, storedBytes, hitRatio: hits + misses === 0 ? null : round(hits / (hits + misses), 4) };
   }
 
-  private upstreams(now: number): UpstreamSnapshot[] {
+  /** The cache figures of every worker, from the merged counters (null when no route caches). */
+  private async clusterCache(reading: ClusterReading): Promise<Snapshot['cache']> {
+    if (this.host.runtime().cache === undefined) return null;
+    let hits = 0;
+    let misses = 0;
+    for (const v of await familyValues(reading.registry, 'barbican_cache_requests_total')) {
+      if (v.labels['result'] === 'hit') hits += v.value;
+      else if (v.labels['result'] === 'miss') misses += v.value;
+    }
+    const one = async (name: string): Promise<number> => (await familyValues(reading.registry, name)).reduce((a, v) => a + v.value, 0);
+    const stores = await one('barbican_cache_stores_total');
+    const storedBytes = await one('barbican_cache_stored_bytes_total');
+    return { hits, misses, stores, storedBytes, hitRatio: hits + misses === 0 ? null : round(hits / (hits + misses), 4) };
+  }
+
+  /**
+   * Per upstream, every target's state: this process's, or (workers) every worker's combined;
+   * a target no worker reported this second shows worker 1's own view.
+   */
+  private upstreams(now: number, combined: CombinedTarget[] | undefined): UpstreamSnapshot[] {
     const rt = this.host.runtime();
     const seen = new Set<string>();
     const out: UpstreamSnapshot[] = [];
+    const byId = combined === undefined ? undefined : new Map(combined.map((c) => [`${c.upstream}|${c.url}`, c]));
     for (const upstream of rt.upstreams.values()) {
       const targets = upstream.targets.map((t) => {
         const s = t.state;
-        const mark: TargetMark = s.draining ? 'r' : !s.healthy ? 'd' : s.ejectedUntil > now ? 'e' : 'u';
-        const before = this.history.get(s.id);
-        const last = before?.[before.length - 1];
-        if (last !== undefined && last !== mark) this.noteHealth(`${upstream.name}: target ${t.url} is now ${STATE_OF[mark]} (was ${STATE_OF[last as TargetMark]})`, mark);
-        const history = ((before ?? '') + mark).slice(-HISTORY_SECONDS);
+        const c = byId?.get(s.id);
+        const mark = targetMark(c ?? s, now);
+        if (byId === undefined) this.journal.target(s.id, `${upstream.name}: target ${t.url}`, mark);
+        const history = ((this.history.get(s.id) ?? '') + mark).slice(-HISTORY_SECONDS);
         this.history.set(s.id, history);
         seen.add(s.id);
-        return { url: t.url, state: STATE_OF[mark], inFlight: s.inFlight, latencyEwmaMs: round(s.latency.at(now) * 1000, 3), history };
+        const target: UpstreamSnapshot['targets'][number] = {
+          url: t.url,
+          state: STATE_OF[mark],
+          inFlight: c?.inFlight ?? s.inFlight,
+          latencyEwmaMs: c?.latencyEwmaMs ?? round(s.latency.at(now) * 1000, 3),
+          history,
+        };
+        if (c !== undefined) target.workers = c.workers;
+        return target;
       });
       out.push({ name: upstream.name, healthCheck: rt.config.upstreams[upstream.name]?.healthCheck !== undefined, targets });
     }
     for (const id of this.history.keys()) if (!seen.has(id)) this.history.delete(id);
+    if (byId === undefined) this.journal.keepOnly(seen);
     return out;
   }
 
@@ -210,31 +206,18 @@ export class DashboardSampler {
       .sort((a, b) => b.perSecond - a.perSecond || b.total - a.total)
       .slice(0, TOP_ROUTES);
   }
+}
 
-  private push(error: RecentError): void {
-    this.errors.unshift(error);
-    if (this.errors.length > MAX_ERRORS) this.errors.length = MAX_ERRORS;
-  }
-
-  /** New 4xx/5xx answers since the last reading, one line per route and class. */
-  private noteStatusErrors(previous: Tick, tick: Tick): void {
-    for (const [route, counts] of tick.routes) {
-      const before = previous.routes.get(route);
-      for (const [kind, i] of [['5xx', 4], ['4xx', 3]] as const) {
-        const n = counts[i]! - (before?.[i] ?? 0);
-        if (n > 0) this.push({ at: new Date(tick.at).toISOString(), kind, message: `route ${route}: ${n} response${n === 1 ? '' : 's'} ${kind}` });
-      }
-    }
-  }
-
-  private noteHealth(message: string, mark: TargetMark): void {
-    if (mark !== 'u') this.push({ at: new Date().toISOString(), kind: 'health', message });
-  }
-
-  private noteReload(): void {
-    const report = this.host.lastReload();
-    if (report === undefined || report.at === this.lastReloadAt) return;
-    this.lastReloadAt = report.at;
-    if (!report.ok) this.push({ at: report.at, kind: 'reload', message: `reload (${report.trigger}) refused: ${report.errors.length} problem${report.errors.length === 1 ? '' : 's'}` });
-  }
+/** Every worker slot as the supervisor knows it, with what it reported this second. */
+function workerSnapshots(reading: ClusterReading, now: number): WorkerSnapshot[] {
+  return reading.workers.map((w) => ({
+    slot: w.slot,
+    pid: w.report?.pid ?? w.pid,
+    answered: w.report !== null,
+    uptimeSeconds: w.report === null ? null : Math.round((now - w.report.startedAt) / 1000),
+    requests: w.report?.requests ?? null,
+    inFlight: w.report?.inFlight ?? null,
+    connections: w.report?.connections ?? null,
+    restarts: w.restarts,
+  }));
 }

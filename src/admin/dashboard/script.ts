@@ -61,6 +61,31 @@ export const DASHBOARD_JS = String.raw`'use strict';
     return bar;
   }
 
+  // workers > 1: "(1/2 workers)" when the workers disagree about a target.
+  function split(t) {
+    if (!t.workers || t.state === 'healthy') return '';
+    var n = t.state === 'unhealthy' ? t.workers.unhealthy : t.state === 'ejected' ? t.workers.ejected : t.workers.draining;
+    return n < t.workers.reporting ? ' (' + n + '/' + t.workers.reporting + ' workers)' : '';
+  }
+
+  function workers(list) {
+    var section = $('workers-section');
+    if (!list) { section.hidden = true; return; }
+    section.hidden = false;
+    fill($('workers'), list.map(function (w) {
+      var tr = row([
+        cell('th', null, String(w.slot), 'row'),
+        cell('td', null, w.pid === null ? '–' : String(w.pid)),
+        cell('td', 'num', w.answered ? duration(w.uptimeSeconds) : 'not answering'),
+        cell('td', 'num', w.requests === null ? '–' : count(w.requests)),
+        cell('td', 'num', w.inFlight === null ? '–' : count(w.inFlight)),
+        cell('td', 'num', count(w.restarts)),
+      ]);
+      tr.setAttribute('data-worker', String(w.slot));
+      return tr;
+    }));
+  }
+
   function upstreams(list) {
     if (list.length === 0) { fill($('upstreams'), [el('p', 'empty', 'No upstreams.')]); return; }
     fill($('upstreams'), list.map(function (u) {
@@ -74,7 +99,7 @@ export const DASHBOARD_JS = String.raw`'use strict';
       u.targets.forEach(function (t) {
         var tr = row([
           cell('th', 'url', t.url, 'row'),
-          cell('td', 'state state-' + t.state, t.state),
+          cell('td', 'state state-' + t.state, t.state + split(t)),
           cell('td', 'num opt', count(t.inFlight)),
           cell('td', 'num opt', t.latencyEwmaMs > 0 ? ms(t.latencyEwmaMs) : '–'),
         ]);
@@ -116,7 +141,7 @@ export const DASHBOARD_JS = String.raw`'use strict';
       t.setAttribute('datetime', e.at);
       li.appendChild(t);
       li.appendChild(el('span', 'kind kind-' + e.kind, e.kind));
-      li.appendChild(document.createTextNode(' ' + e.message));
+      li.appendChild(document.createTextNode(' ' + (e.worker ? 'worker ' + e.worker + ': ' : '') + e.message));
       return li;
     }));
   }
@@ -150,6 +175,7 @@ export const DASHBOARD_JS = String.raw`'use strict';
     set('window', String(s.windowSeconds));
     spark(s.requests.rateHistory);
     upstreams(s.upstreams);
+    workers(s.workers);
     classes(s.requests.classes, s.requests.total);
     routes(s.topRoutes);
     var key = JSON.stringify([s.errors.length, s.errors[0], s.reload]);

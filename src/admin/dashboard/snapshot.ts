@@ -15,6 +15,8 @@ export interface TargetSnapshot {
   latencyEwmaMs: number;
   /** One mark per second, oldest first (up to HISTORY_SECONDS). */
   history: string;
+  /** workers > 1: how many workers reported the target and how many hold each adverse verdict. */
+  workers?: { reporting: number; unhealthy: number; ejected: number; draining: number };
 }
 
 export interface UpstreamSnapshot {
@@ -37,6 +39,22 @@ export interface RecentError {
   at: string;
   kind: '5xx' | '4xx' | 'health' | 'reload';
   message: string;
+  /** workers > 1: the worker slot that saw it. */
+  worker?: number;
+}
+
+/** One worker slot (workers > 1). */
+export interface WorkerSnapshot {
+  slot: number;
+  pid: number | null;
+  /** false: it did not answer this second (slow, restarting); its figures are missing from this snapshot. */
+  answered: boolean;
+  uptimeSeconds: number | null;
+  /** Requests this worker ended since it started. */
+  requests: number | null;
+  inFlight: number | null;
+  connections: number | null;
+  restarts: number;
 }
 
 export interface Snapshot {
@@ -64,6 +82,8 @@ export interface Snapshot {
   /** Newest first. */
   errors: RecentError[];
   reload: ReloadReport | null;
+  /** Every worker (workers > 1); null for a single process. */
+  workers: WorkerSnapshot[] | null;
 }
 
 /** Seconds of history kept per target and for the request rate. */

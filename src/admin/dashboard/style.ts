@@ -25,6 +25,7 @@ h3 { font-size: .95rem; margin: .8rem 0 .4rem; }
 main { display: grid; grid-template-columns: repeat(auto-fit, minmax(min(100%, 24rem), 1fr)); gap: 1rem; padding: 1rem; max-width: 90rem; margin: 0 auto; }
 section { background: var(--card); border: 1px solid var(--line); border-radius: 8px; padding: .9rem; min-width: 0; }
 section.wide { grid-column: 1 / -1; }
+[hidden] { display: none !important; }
 .cards { display: grid; grid-template-columns: repeat(auto-fill, minmax(9rem, 1fr)); gap: .5rem; margin: 0; }
 .cards div { border: 1px solid var(--line); border-radius: 6px; padding: .5rem .6rem; }
 .cards dt { color: var(--muted); font-size: .8rem; }
