@@ -294,3 +294,47 @@ export async function startWebSocketOrigin({ onUpgrade, onConnection } = {}) {
     },
   };
 }
+
+/**
+ * Reads the admin listener's Server-Sent Events from `path` (GET /api/events) with node's http
+ * until `until(event)` is true; resolves the events seen, each { fields, data } (data parsed).
+ */
+export function readEvents(port, path, headers, until, timeoutMs = 8000) {
+  return new Promise((resolve, reject) => {
+    const events = [];
+    const req = http.get({ host: '127.0.0.1', port, path, headers }, (res) => {
+      if (res.statusCode !== 200) return reject(new Error(`status ${res.statusCode}`));
+      if (!/^text\/event-stream/.test(res.headers['content-type'] ?? '')) return reject(new Error(`content-type ${res.headers['content-type']}`));
+      let buffer = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk) => {
+        buffer += chunk;
+        let end;
+        while ((end = buffer.indexOf('\n\n')) >= 0) {
+          const block = buffer.slice(0, end);
+          buffer = buffer.slice(end + 2);
+          const event = { fields: {} };
+          for (const line of block.split('\n')) {
+            if (line.startsWith(':')) continue;
+            const colon = line.indexOf(':');
+            const name = colon < 0 ? line : line.slice(0, colon);
+            const value = colon < 0 ? '' : line.slice(colon + 1).replace(/^ /, '');
+            event.fields[name] = name in event.fields ? `${event.fields[name]}\n${value}` : value;
+          }
+          if (event.fields.event === undefined) continue; // the retry block
+          event.data = JSON.parse(event.fields.data);
+          events.push(event);
+          if (until(event)) {
+            req.destroy();
+            resolve(events);
+          }
+        }
+      });
+    });
+    req.on('error', (err) => (err.code === 'ECONNRESET' ? undefined : reject(err)));
+    setTimeout(() => {
+      req.destroy();
+      reject(new Error(`no matching event within ${timeoutMs} ms (${events.length} seen)`));
+    }, timeoutMs).unref();
+  });
+}

@@ -64,17 +64,20 @@ export async function runWorker(config: Config, configFile: string): Promise<voi
       return answer.type === 'cluster-metrics' ? answer.workers : [];
     });
     // A worker that misses one answer keeps its last counters in the merge (same pid only), so a
-    // slow second shows no dip and then a burst in the dashboard's rates. One entry per slot.
-    const lastFamilies = new Map<number, { pid: number; families: MetricFamilySnapshot[] }>();
+    // slow second shows no dip and then a burst in the dashboard's rates. One entry per slot and
+    // set of families asked (the dashboard's and /api/status's: two).
+    const lastFamilies = new Map<string, { pid: number; families: MetricFamilySnapshot[] }>();
     cluster = {
       async read(families) {
         const answer = await ask((id) => ({ type: 'cluster-status-request', id, families: [...families] }), STATUS_ASK_TIMEOUT_MS);
         if (answer.type !== 'cluster-status') throw new Error('unexpected answer to a status request');
         const merged: MetricFamilySnapshot[][] = [];
+        const asked = families.join(',');
         for (const w of answer.workers) {
-          const last = lastFamilies.get(w.slot);
+          const key = `${w.slot}:${asked}`;
+          const last = lastFamilies.get(key);
           if (w.families !== null && w.report !== null) {
-            lastFamilies.set(w.slot, { pid: w.report.pid, families: w.families });
+            lastFamilies.set(key, { pid: w.report.pid, families: w.families });
             merged.push(w.families);
           } else if (last !== undefined && last.pid === w.pid) merged.push(last.families);
         }

@@ -3,54 +3,13 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
-import { adminPort, adminRequest, request, rewriteConfig, simpleConfig, startOrigin, startProxy } from '../helpers.mjs';
+import { adminPort, adminRequest, readEvents, request, rewriteConfig, simpleConfig, startOrigin, startProxy } from '../helpers.mjs';
 
 const TOKEN = 'dashboard-test-token-0123456789';
 const cleanup = [];
 after(async () => {
   while (cleanup.length) await cleanup.pop()();
 });
-
-/** Reads SSE events from `path` until `until(event)` is true; resolves the events seen. */
-function readEvents(port, path, headers, until, timeoutMs = 8000) {
-  return new Promise((resolve, reject) => {
-    const events = [];
-    const req = http.get({ host: '127.0.0.1', port, path, headers }, (res) => {
-      if (res.statusCode !== 200) return reject(new Error(`status ${res.statusCode}`));
-      assert.match(res.headers['content-type'], /^text\/event-stream/);
-      let buffer = '';
-      res.setEncoding('utf8');
-      res.on('data', (chunk) => {
-        buffer += chunk;
-        let end;
-        while ((end = buffer.indexOf('\n\n')) >= 0) {
-          const block = buffer.slice(0, end);
-          buffer = buffer.slice(end + 2);
-          const event = { fields: {} };
-          for (const line of block.split('\n')) {
-            if (line.startsWith(':')) continue;
-            const colon = line.indexOf(':');
-            const name = colon < 0 ? line : line.slice(0, colon);
-            const value = colon < 0 ? '' : line.slice(colon + 1).replace(/^ /, '');
-            event.fields[name] = name in event.fields ? `${event.fields[name]}\n${value}` : value;
-          }
-          if (event.fields.event === undefined) continue; // the retry block
-          event.data = JSON.parse(event.fields.data);
-          events.push(event);
-          if (until(event)) {
-            req.destroy();
-            resolve(events);
-          }
-        }
-      });
-    });
-    req.on('error', (err) => (err.code === 'ECONNRESET' ? undefined : reject(err)));
-    setTimeout(() => {
-      req.destroy();
-      reject(new Error(`no matching event within ${timeoutMs} ms (${events.length} seen)`));
-    }, timeoutMs).unref();
-  });
-}
 
 const origin = await startOrigin((req, res) => {
   res.writeHead(req.url === '/boom' ? 502 : 200, { 'content-type': 'text/plain' });
