@@ -90,7 +90,11 @@ describe('workers: 2, the admin listener sees every worker', () => {
   });
 
   it('the dashboard stream counts every worker: totals, classes, errors from both', async () => {
-    const first = (await readEvents(port, '/api/events', {}, (e) => e.data.workers?.every((w) => w.answered))).at(-1);
+    // The newest snapshot is sent on connect and may predate the last requests of the test
+    // before: the base is the second snapshot sampled after now (its reading began after now).
+    const t0 = new Date().toISOString();
+    let fresh2 = 0;
+    const first = (await readEvents(port, '/api/events', {}, (e) => e.data.at > t0 && ++fresh2 >= 2 && e.data.workers.every((w) => w.answered))).at(-1);
     const base = first.data.requests.total;
     const K = 30;
     // Every third request answers 502: both workers see some (round-robin over new connections).
