@@ -52,7 +52,7 @@ before(async () => {
 });
 
 /** A page that records console errors, page errors, failed requests and requests to other hosts. */
-async function open(viewport) {
+async function open(viewport, at = base) {
   const context = await browser.newContext({ viewport });
   const page = await context.newPage();
   const problems = [];
@@ -61,13 +61,13 @@ async function open(viewport) {
   });
   page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
   page.on('request', (r) => {
-    if (!r.url().startsWith(base) && !r.url().startsWith('data:')) problems.push(`other host: ${r.url()}`);
+    if (!r.url().startsWith(at) && !r.url().startsWith('data:')) problems.push(`other host: ${r.url()}`);
   });
   page.on('requestfailed', (r) => {
     // EventSource connections are aborted when the page closes; anything else is a problem.
     if (!r.url().endsWith('/api/events')) problems.push(`failed: ${r.url()} ${r.failure()?.errorText}`);
   });
-  await page.goto(`${base}/?token=${TOKEN}`);
+  await page.goto(`${at}/?token=${TOKEN}`);
   assert.equal(new URL(page.url()).search, '', 'the token leaves the address bar');
   await page.waitForSelector('#conn.live');
   return { page, problems, close: () => context.close() };
@@ -111,6 +111,36 @@ test('phone (390×844): no horizontal scroll, no console errors', { skip, timeou
   const { page, problems, close } = await open({ width: 390, height: 844 });
   try {
     await page.waitForSelector('tr[data-target]');
+    const { scrollWidth, clientWidth } = await page.evaluate(() => ({ scrollWidth: document.documentElement.scrollWidth, clientWidth: document.documentElement.clientWidth }));
+    assert.ok(scrollWidth <= clientWidth, `page is ${scrollWidth}px wide in a ${clientWidth}px viewport`);
+    assert.deepEqual(problems, []);
+  } finally {
+    await close();
+  }
+});
+
+test('workers: 2: the page counts both workers and lists them (laptop and phone)', { skip, timeout: 40_000 }, async () => {
+  const origin = await startOrigin((req, res) => res.end('ok'));
+  cleanup.push(() => origin.close());
+  const workers = await startProxy({
+    server: { workers: 2 },
+    upstreams: { app: { targets: [{ url: origin.url }] } },
+    routes: [{ name: 'site', upstream: 'app' }],
+    admin: { address: '127.0.0.1:0', token: TOKEN },
+  });
+  cleanup.push(() => workers.close());
+  const at = `http://127.0.0.1:${await adminPort(workers)}`;
+  const { page, problems, close } = await open({ width: 1280, height: 800 }, at);
+  try {
+    await page.waitForSelector('#workers-section:not([hidden]) tr[data-worker="2"]');
+    assert.equal(await page.locator('tr[data-worker]').count(), 2);
+    const before = await numberIn(page, '#total');
+    // A new connection per request: the cluster hands connections to the workers in turn.
+    for (let i = 0; i < 40; i++) await request(`${workers.url}/`, { headers: { connection: 'close' } });
+    await page.waitForFunction((n) => Number(document.getElementById('total').textContent.replace(/[^0-9]/g, '')) >= n, before + 40, { timeout: 8000 });
+    assert.equal(await numberIn(page, '#total'), before + 40, 'both workers counted');
+    assert.doesNotMatch(await page.textContent('#workers'), /not answering/);
+    await page.setViewportSize({ width: 390, height: 844 });
     const { scrollWidth, clientWidth } = await page.evaluate(() => ({ scrollWidth: document.documentElement.scrollWidth, clientWidth: document.documentElement.clientWidth }));
     assert.ok(scrollWidth <= clientWidth, `page is ${scrollWidth}px wide in a ${clientWidth}px viewport`);
     assert.deepEqual(problems, []);
