@@ -131,7 +131,9 @@ describe('workers: 2', () => {
     // the origin has the request (the path makes the origin hold its answer for 300 ms).
     const seen = origin.requests.length;
     const pending = fetch(`${proxy.url}/hold`, { headers: { connection: 'close' } }).then((r) => r.status);
-    while (origin.requests.length === seen) await sleep(5);
+    for (const deadline = Date.now() + 10_000; origin.requests.length === seen; await sleep(5)) {
+      assert.ok(Date.now() < deadline, 'the held request reached the origin within 10 s');
+    }
     const code = await proxy.close('SIGTERM');
     assert.equal(code, 0);
     assert.equal(await pending, 200);
