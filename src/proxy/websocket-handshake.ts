@@ -6,6 +6,7 @@
  * front of it, might read as something else (the known WebSocket smuggling tricks rely on a
  * proxy believing a tunnel is open when the origin did not switch).
  */
+import { createHash } from 'node:crypto';
 import { ProxyError } from '../errors/index.js';
 import type { DownstreamRequest } from '../server/downstream-request.js';
 
@@ -59,10 +60,32 @@ function hasToken(list: string, token: string): boolean {
   return false;
 }
 
-/** Whether the 101 of a target switches to WebSocket (RFC 6455 §4.2.2 item 5). */
-export function switchesToWebSocket(rawHeaders: readonly string[]): boolean {
+/** RFC 6455 §1.3: the GUID appended to the key before hashing. */
+const ACCEPT_GUID = '258EAFA5-E914-47DA-95CA-C5AB0DC85B11';
+
+/**
+ * Whether the 101 of a target switches to WebSocket and answers this handshake (RFC 6455 §4.2.2
+ * item 5, §4.1 client checks 1-4): `Upgrade: websocket` and exactly one Sec-WebSocket-Accept
+ * derived from the client's `key`. A 101 without the right Accept is not a WebSocket server's
+ * answer (an application reflecting a status code, a confused origin); opening a tunnel on it
+ * would let the client send raw bytes to an origin still reading HTTP (WebSocket smuggling).
+ */
+export function switchesToWebSocket(rawHeaders: readonly string[], key: string): boolean {
+  let upgrade = false;
+  let accept: string | undefined;
+  let accepts = 0;
   for (let i = 0; i < rawHeaders.length; i += 2) {
-    if (rawHeaders[i]!.toLowerCase() === 'upgrade' && hasToken(rawHeaders[i + 1]!, 'websocket')) return true;
+    const name = rawHeaders[i]!.toLowerCase();
+    if (name === 'upgrade' && hasToken(rawHeaders[i + 1]!, 'websocket')) upgrade = true;
+    else if (name === 'sec-websocket-accept') {
+      accept = rawHeaders[i + 1]!.trim();
+      accepts++;
+    }
   }
-  return false;
+  return upgrade && accepts === 1 && accept === webSocketAccept(key);
+}
+
+/** The Sec-WebSocket-Accept a server derives from `key` (RFC 6455 §4.2.2 item 5.4). */
+export function webSocketAccept(key: string): string {
+  return createHash('sha1').update(key + ACCEPT_GUID, 'latin1').digest('base64');
 }

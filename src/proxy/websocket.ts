@@ -79,10 +79,11 @@ class WebSocketExchange implements UpstreamExchange, ClientGoneListener {
     const target = this.target!;
     this.call = null;
     this.upstream.outlier?.onSuccess(target.state, Date.now());
-    // RFC 6455 §4.1: a 101 to anything but websocket is not the answer to this handshake.
-    if (!switchesToWebSocket(rawHeaders)) {
+    // RFC 6455 §4.1: a 101 to anything but websocket, or without the Accept derived from this
+    // handshake's key, is not the answer to this handshake (the guard made sure there is one key).
+    if (!switchesToWebSocket(rawHeaders, s.header('sec-websocket-key') ?? '')) {
       this.endTry();
-      fail(s, new ProxyError('UPSTREAM_BAD_RESPONSE', 'the target switched to a protocol other than websocket'));
+      fail(s, new ProxyError('UPSTREAM_BAD_RESPONSE', 'the target\'s 101 is not a WebSocket answer to this handshake (Upgrade: websocket and the matching Sec-WebSocket-Accept)'));
       return null;
     }
     let headers = forwardResponseHeaders(rawHeaders, s.runtime.hiddenResponseHeaders);

@@ -34,10 +34,16 @@ describe('checkWebSocketHandshake', () => {
     });
   }
 
-  it('switchesToWebSocket reads the 101\'s Upgrade field', () => {
-    assert.equal(switchesToWebSocket(['Upgrade', 'WebSocket', 'Connection', 'Upgrade']), true);
-    assert.equal(switchesToWebSocket(['Upgrade', 'h2c']), false);
-    assert.equal(switchesToWebSocket([]), false);
+  it('switchesToWebSocket wants Upgrade: websocket and the Accept of this key (RFC 6455 §4.1, §4.2.2)', () => {
+    // The worked example of RFC 6455 §1.3.
+    const key = 'dGhlIHNhbXBsZSBub25jZQ==';
+    const accept = ['Sec-WebSocket-Accept', 's3pPLMBiTxaQ9kYGzzhZRbK+xOo='];
+    assert.equal(switchesToWebSocket(['Upgrade', 'WebSocket', 'Connection', 'Upgrade', ...accept], key), true);
+    assert.equal(switchesToWebSocket(['Upgrade', 'WebSocket', 'Connection', 'Upgrade'], key), false, 'no Accept');
+    assert.equal(switchesToWebSocket(['Upgrade', 'WebSocket', ...accept], 'AAAAAAAAAAAAAAAAAAAAAA=='), false, 'the Accept of another key');
+    assert.equal(switchesToWebSocket(['Upgrade', 'WebSocket', ...accept, ...accept], key), false, 'two Accept fields');
+    assert.equal(switchesToWebSocket(['Upgrade', 'h2c', ...accept], key), false);
+    assert.equal(switchesToWebSocket([], key), false);
   });
 });
 

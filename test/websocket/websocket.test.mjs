@@ -46,6 +46,8 @@ describe('WebSocket proxying', () => {
   let dir;
   /** Origin-side sockets by the path they connected to, with how they closed. */
   const originSide = [];
+  /** Bytes that reached the origin on a connection it answered with a bare 101 (must stay empty). */
+  const behindBare101 = [];
 
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'barbican-ws-'));
@@ -54,7 +56,12 @@ describe('WebSocket proxying', () => {
     origin = await startWebSocketOrigin({
       onUpgrade(req, socket, _head, accept) {
         if (req.url === '/ws/h2c') socket.end('HTTP/1.1 101 Switching Protocols\r\nUpgrade: h2c\r\nConnection: Upgrade\r\n\r\n');
-        else if (req.url === '/ws/refuse') socket.end('HTTP/1.1 403 Forbidden\r\nContent-Type: text/plain\r\nContent-Length: 15\r\nConnection: close\r\n\r\nnot for you\r\n\r\n');
+        // An application that answers 101 without being a WebSocket server (a reflected status):
+        // it still reads HTTP on this connection.
+        else if (req.url === '/ws/bare101') {
+          socket.write('HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n');
+          socket.on('data', (d) => behindBare101.push(d));
+        } else if (req.url === '/ws/refuse') socket.end('HTTP/1.1 403 Forbidden\r\nContent-Type: text/plain\r\nContent-Length: 15\r\nConnection: close\r\n\r\nnot for you\r\n\r\n');
         else accept();
       },
       onConnection(ws, req) {
@@ -197,6 +204,25 @@ describe('WebSocket proxying', () => {
     const wrong = await connect(`ws://127.0.0.1:${proxy.port}/ws/h2c`).then(() => null, (e) => e);
     assert.equal(wrong?.status, 502);
     assert.match(wrong.body, /UPSTREAM_BAD_RESPONSE/);
+  });
+
+  it('a 101 without the Accept of the client\'s key: 502, and the client\'s bytes never reach the origin', async () => {
+    const socket = net.connect(proxy.port, '127.0.0.1');
+    await once(socket, 'connect');
+    const head = 'GET /ws/bare101 HTTP/1.1\r\nHost: ws.test\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n';
+    // A request smuggled behind the handshake, for a tunnel the proxy must not believe in.
+    socket.write(`${head}GET /internal HTTP/1.1\r\nHost: internal\r\n\r\n`);
+    let data = '';
+    socket.on('data', (d) => (data += d.toString('latin1')));
+    // Bounded: a proxy that believed the 101 keeps the socket open as a tunnel.
+    await until(() => socket.destroyed || data.includes('\r\n\r\n'), 5000, 'an answer');
+    await sleep(100);
+    socket.destroy();
+    assert.doesNotMatch(data, /101 Switching/);
+    assert.match(data, /^HTTP\/1\.1 502 /);
+    assert.match(data, /UPSTREAM_BAD_RESPONSE/);
+    await sleep(200);
+    assert.equal(Buffer.concat(behindBare101).toString('latin1'), '', 'nothing of the client reached the origin after its 101');
   });
 
   it('access control applies: basic auth and IP deny on WebSocket routes', async () => {
