@@ -60,6 +60,21 @@ export function toEncodedHead(headers: string[], coding: string): void {
   addVaryAcceptEncoding(headers);
 }
 
+/**
+ * The trailer section of a response sent compressed (RFC 9110 §6.5): the same fields as in the
+ * head describe the identity bytes (a Content-Digest or Repr-Digest, RFC 9530, of bytes that are
+ * not sent) and go; a strong ETag is weakened. Null when nothing is left.
+ */
+export function toEncodedTrailers(fields: readonly string[]): string[] | null {
+  const out: string[] = [];
+  for (let i = 0; i < fields.length; i += 2) {
+    const lower = fields[i]!.toLowerCase();
+    if (DROPPED_WHEN_ENCODED.has(lower)) continue;
+    out.push(fields[i]!, lower === 'etag' ? weakETag(fields[i + 1]!) : fields[i + 1]!);
+  }
+  return out.length === 0 ? null : out;
+}
+
 /** `"x"` → `W/"x"` (RFC 9110 §8.8.3); a weak tag stays as it is. */
 export function weakETag(etag: string): string {
   const t = etag.trim();

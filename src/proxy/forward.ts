@@ -6,7 +6,7 @@
  */
 import { NONE_TRIED, type TargetState } from '../balancer/index.js';
 import type { ResponseTee } from '../cache/index.js';
-import { StreamEncoder, type EncoderOwner } from '../compression/index.js';
+import { StreamEncoder, toEncodedTrailers, type EncoderOwner } from '../compression/index.js';
 import { ProxyError } from '../errors/index.js';
 import type { ClientResponse } from '../server/client-response.js';
 import type { ClientGoneListener } from '../server/response-writer.js';
@@ -261,7 +261,9 @@ class ForwardExchange implements UpstreamExchange, ClientGoneListener, EncoderOw
 
   /** RFC 9112 §7.1.2: the trailer section goes on to the client when the response to it is chunked. */
   onResponseTrailers(rawTrailers: string[]): void {
-    const fields = forwardableTrailers(rawTrailers);
+    let fields = forwardableTrailers(rawTrailers);
+    // A compressed body: trailers about the identity bytes would be false (compression/).
+    if (fields !== null && this.encoder !== null) fields = toEncodedTrailers(fields);
     this.trailers = fields === null ? null : serializeFields(fields);
   }
 

@@ -61,6 +61,14 @@ function handler(req, res) {
       res.write(text(300));
       return setTimeout(() => res.end(text(300, 1)), 20);
     }
+    case '/plain/chunked-digest':
+    case '/chunked-digest': {
+      // A digest and a strong ETag of the identity bytes, sent as trailers (RFC 9110 §6.5, RFC 9530).
+      res.writeHead(200, { 'content-type': 'text/plain', trailer: 'Content-Digest, Repr-Digest, ETag, X-Checksum' });
+      res.write(text(3000));
+      res.addTrailers({ 'Content-Digest': 'sha-256=:aWRlbnRpdHk=:', 'Repr-Digest': 'sha-256=:aWRlbnRpdHk=:', ETag: '"t1"', 'X-Checksum': 'abc' });
+      return res.end();
+    }
     case '/png':
       return html({ 'content-type': 'image/png' });
     case '/pre-gzip': {
@@ -219,6 +227,22 @@ describe('round trips', () => {
     const c = await get('/chunked', { 'accept-encoding': 'br' });
     assert.equal(c.headers['content-encoding'], 'br');
     assert.equal(decode('br', c.body).toString(), Buffer.concat([text(300), text(300, 1)]).toString());
+  });
+
+  it('trailers about the identity bytes (digests, a strong ETag) do not follow a compressed body', async () => {
+    const { data } = await rawRequest(proxy.port, 'GET /chunked-digest HTTP/1.1\r\nHost: x\r\nAccept-Encoding: gzip\r\nTE: trailers\r\nConnection: close\r\n\r\n');
+    const head = data.slice(0, data.indexOf('\r\n\r\n'));
+    assert.match(head, /\r\nContent-Encoding: gzip/i);
+    assert.match(head, /\r\nTransfer-Encoding: chunked/i);
+    const trailer = data.slice(data.lastIndexOf('\r\n0\r\n') + 5);
+    assert.match(trailer, /^X-Checksum: abc\r\n/m, 'an ordinary trailer is passed on');
+    assert.doesNotMatch(trailer, /Content-Digest|Repr-Digest/i, 'a digest of the identity bytes would be false');
+    assert.match(trailer, /^ETag: W\/"t1"\r\n/m, 'a strong ETag is weakened as in the head (RFC 9110 §8.8.3)');
+    // Without compression the same trailers pass unchanged.
+    const plain = await rawRequest(proxy.port, 'GET /plain/chunked-digest HTTP/1.1\r\nHost: x\r\nTE: trailers\r\nConnection: close\r\n\r\n');
+    const plainTrailer = plain.data.slice(plain.data.lastIndexOf('\r\n0\r\n') + 5);
+    assert.match(plainTrailer, /^Content-Digest: sha-256=:aWRlbnRpdHk=:\r\n/m);
+    assert.match(plainTrailer, /^ETag: "t1"\r\n/m);
   });
 
   it('the origin is asked with the client\'s Accept-Encoding, and its own compression passes through', async () => {
