@@ -6,6 +6,7 @@
 import type { Socket } from 'node:net';
 import type { ClientResponse } from './client-response.js';
 import { statusText } from './status-text.js';
+import { serializeFields } from './trailer-fields.js';
 import { writeJoined } from './write-joined.js';
 
 export interface ClientGoneListener {
@@ -192,10 +193,7 @@ export class ResponseWriter implements ClientResponse {
   writeInformational(status: number, headers: readonly string[]): void {
     const t = this.target;
     if (this.headersSent || t.http10 || status < 102 || status > 199 || t.socket.destroyed) return;
-    const parts: string[] = ['HTTP/1.1 ', String(status), ' ', statusText(status), '\r\n'];
-    for (let i = 0; i < headers.length; i += 2) parts.push(headers[i]!, ': ', headers[i + 1]!, '\r\n');
-    parts.push('\r\n');
-    t.socket.write(parts.join(''), 'latin1');
+    t.socket.write(`HTTP/1.1 ${status} ${statusText(status)}\r\n${serializeFields(headers)}\r\n`, 'latin1');
   }
 
   /**
@@ -224,10 +222,7 @@ export class ResponseWriter implements ClientResponse {
     if (this.headersSent || t.socket.destroyed || t.takeOver === undefined) return null;
     this.headersSent = true;
     this.status = 101;
-    const parts: string[] = ['HTTP/1.1 101 Switching Protocols\r\n'];
-    for (let i = 0; i < headers.length; i += 2) parts.push(headers[i]!, ': ', headers[i + 1]!, '\r\n');
-    parts.push('\r\n');
-    t.socket.write(parts.join(''), 'latin1');
+    t.socket.write(`HTTP/1.1 101 Switching Protocols\r\n${serializeFields(headers)}\r\n`, 'latin1');
     return { socket: t.socket, head: t.takeOver(watcher) };
   }
 }
