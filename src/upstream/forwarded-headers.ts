@@ -104,15 +104,21 @@ export function forwardResponseHeaders(raw: readonly string[], hidden: ReadonlyS
   return result;
 }
 
-/** The fields of an interim response (RFC 9110 §15.2) for the client: hop-by-hop and hidden ones removed. */
+/**
+ * The fields of an interim response (RFC 9110 §15.2) for the client: hop-by-hop ones (those
+ * named by its Connection too, §7.6.1) and hidden ones removed.
+ */
 export function forwardInterimHeaders(raw: readonly string[], hidden: ReadonlySet<string>): string[] {
   const out: string[] = [];
+  let connection = false;
   for (let i = 0; i < raw.length; i += 2) {
     const lower = raw[i]!.toLowerCase();
+    if (lower === 'connection') connection = true;
     if (HOP_BY_HOP.has(lower) || lower === 'content-length' || hidden.has(lower)) continue;
     out.push(raw[i]!, raw[i + 1]!);
   }
-  return out;
+  const listed = connection ? connectionListed(raw) : null;
+  return listed === null ? out : withoutNames(out, listed);
 }
 
 function withoutNames(headers: readonly string[], names: ReadonlySet<string>): string[] {

@@ -64,6 +64,10 @@ describe('Expect, trailers and interim responses', () => {
           // Content-Length trailer is refused by llhttp itself: see the request-side test.)
           res.addTrailers({ 'x-checksum': 'sha256=abc', host: 'evil.test', 'cache-control': 'no-store' });
           res.end();
+        } else if (req.url === '/hints-hop') {
+          // X-Hop is named by Connection: it is about the origin's hop only (RFC 9110 §7.6.1).
+          res.writeEarlyHints({ link: '</a.css>; rel=preload; as=style', connection: 'x-hop', 'x-hop': 'origin-only' });
+          res.end('final');
         } else if (req.url === '/hints') {
           res.writeEarlyHints({ link: '</style.css>; rel=preload; as=style' });
           res.writeProcessing();
@@ -211,6 +215,17 @@ describe('Expect, trailers and interim responses', () => {
     assert.ok(hints === 0, `103 first:\n${c.data}`);
     assert.ok(processing > hints && final > processing, `102 then 200:\n${c.data}`);
     assert.match(c.data.slice(0, final), /\r\nlink: <\/style\.css>; rel=preload; as=style\r\n/i);
+    c.socket.destroy();
+  });
+
+  it('a field the 103 names in Connection stays behind (RFC 9110 §7.6.1)', async () => {
+    const c = await rawClient(proxy.port);
+    c.socket.write('GET /hints-hop HTTP/1.1\r\nHost: t.test\r\n\r\n');
+    await c.waitFor(/final$/);
+    const interim = c.data.slice(0, c.data.indexOf('HTTP/1.1 200 OK\r\n'));
+    assert.match(interim, /^HTTP\/1\.1 103 Early Hints\r\n/);
+    assert.match(interim, /\r\nlink: <\/a\.css>; rel=preload; as=style\r\n/i);
+    assert.doesNotMatch(interim, /x-hop|origin-only/i);
     c.socket.destroy();
   });
 
