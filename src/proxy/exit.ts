@@ -3,6 +3,7 @@
  * once bytes were sent), and every request is logged exactly once, whichever way it leaves.
  */
 import type { ProxyError } from '../errors/index.js';
+import type { AccessRecord } from '../observability/access-log.js';
 import { sharedMetrics } from '../observability/metrics.js';
 import { sendError } from './error-response.js';
 import type { Session } from './session.js';
@@ -46,28 +47,53 @@ export function log(s: Session, err?: ProxyError): void {
     else rt.logger.info(fields, err.message);
   }
   if (!rt.accessLog.enabled) return;
-  rt.accessLog.write({
-    time: Date.now(),
-    requestId: s.requestId,
-    clientIp: s.clientIp,
-    method: req.method,
-    host: s.host,
-    path: s.path + s.query,
-    httpVersion: req.http2 === true ? 'HTTP/2.0' : req.httpMinor === 0 ? 'HTTP/1.0' : 'HTTP/1.1',
-    status,
-    bytesIn: req.body.bytesReceived,
-    bytesOut: s.res.bytesWritten,
-    durationMs,
-    route: s.route?.name,
-    upstream: s.route?.action.kind === 'upstream' ? s.route.action.upstream.name : undefined,
-    target: s.target?.url,
-    retries: s.retries,
-    upstreamMs: s.upstreamMs < 0 ? undefined : s.upstreamMs,
-    cacheStatus: s.cacheStatus,
-    error: err?.code,
-    // Two more scans of the request headers, only for a format that shows them (combined).
-    userAgent: rt.accessLog.clientHeaders ? s.header('user-agent') : undefined,
-    referer: rt.accessLog.clientHeaders ? s.header('referer') : undefined,
-  });
+  // One record for every request, filled here and consumed by write() before it returns.
+  const r = RECORD;
+  r.time = Date.now();
+  r.requestId = s.requestId;
+  r.clientIp = s.clientIp;
+  r.method = req.method;
+  r.host = s.host;
+  r.path = s.path + s.query;
+  r.httpVersion = req.http2 === true ? 'HTTP/2.0' : req.httpMinor === 0 ? 'HTTP/1.0' : 'HTTP/1.1';
+  r.status = status;
+  r.bytesIn = req.body.bytesReceived;
+  r.bytesOut = s.res.bytesWritten;
+  r.durationMs = durationMs;
+  r.route = s.route?.name;
+  r.upstream = s.route?.action.kind === 'upstream' ? s.route.action.upstream.name : undefined;
+  r.target = s.target?.url;
+  r.retries = s.retries;
+  r.upstreamMs = s.upstreamMs < 0 ? undefined : s.upstreamMs;
+  r.cacheStatus = s.cacheStatus;
+  r.error = err?.code;
+  // Two more scans of the request headers, only for a format that shows them (combined).
+  r.userAgent = rt.accessLog.clientHeaders ? s.header('user-agent') : undefined;
+  r.referer = rt.accessLog.clientHeaders ? s.header('referer') : undefined;
+  rt.accessLog.write(r);
 }
+
+/** The access record every request's line is written from (see AccessLog.write: nothing keeps it). */
+const RECORD: AccessRecord = {
+  time: 0,
+  requestId: '',
+  clientIp: '',
+  method: '',
+  host: '',
+  path: '',
+  httpVersion: '',
+  status: 0,
+  bytesIn: 0,
+  bytesOut: 0,
+  durationMs: 0,
+  route: undefined,
+  upstream: undefined,
+  target: undefined,
+  retries: 0,
+  upstreamMs: undefined,
+  cacheStatus: undefined,
+  error: undefined,
+  userAgent: undefined,
+  referer: undefined,
+};
 
