@@ -20,7 +20,7 @@ function error(status: number, code: string, message: string): AdminReply {
   return reply(status, { error: { code, message } });
 }
 
-export function purgeCache(host: AdminHost, req: AdminRequest): AdminReply {
+export async function purgeCache(host: AdminHost, req: AdminRequest): Promise<AdminReply> {
   const named = KINDS.filter((k) => req.body?.[k] !== undefined);
   if (named.length !== 1) return error(400, 'BAD_REQUEST', 'name exactly one of url, prefix or tag in a JSON body');
   const kind = named[0]!;
@@ -29,6 +29,6 @@ export function purgeCache(host: AdminHost, req: AdminRequest): AdminReply {
   if (kind !== 'tag' && !/^https?:\/\/[^/?#]+/i.test(value)) return error(400, 'BAD_REQUEST', `${kind} must be an absolute http(s) URL (scheme and host at least)`);
   const cache = host.runtime().cache;
   if (cache === undefined) return reply(200, { purged: 0 });
-  const purged = kind === 'url' ? cache.purge({ url: value }) : kind === 'prefix' ? cache.purge({ prefix: value }) : cache.purge({ tag: value });
+  const purged = await (kind === 'url' ? cache.purge({ url: value }) : kind === 'prefix' ? cache.purge({ prefix: value }) : cache.purge({ tag: value }));
   return reply(200, { purged });
 }

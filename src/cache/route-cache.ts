@@ -71,12 +71,13 @@ export class SharedCache {
 
   /**
    * Purges every variant of one URL, the URLs under a prefix, or the responses tagged `tag`;
-   * returns how many this instance's memory held. With a second tier, the purge is also applied
-   * to the tier and announced to every instance, which applies it to its memory.
+   * resolves how many this instance's memory held once the purge is done. With a second tier,
+   * the purge is also applied to the tier (resolved after it, so a request sent after the answer
+   * cannot be served from it) and announced to every instance, which applies it to its memory.
    */
-  purge(what: PurgeWhat): number {
+  async purge(what: PurgeWhat): Promise<number> {
     const n = this.purgeLocal(what);
-    if (this.tier !== undefined) void this.tier.purge(what);
+    if (this.tier !== undefined) await this.tier.purge(what);
     return n;
   }
 
