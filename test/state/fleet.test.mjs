@@ -7,7 +7,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import { adminRequest, deadAddress, request, startOrigin, startProxy } from '../helpers.mjs';
-import { redisMissing, startRedis } from './redis-helpers.mjs';
+import { metric, redisMissing, startRedis, waitFor } from './redis-helpers.mjs';
 
 const skip = redisMissing();
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
@@ -53,20 +53,6 @@ function fleetConfig(redisUrl) {
 
 const get = (proxy, path, headers = {}) => request(`${proxy.url}${path}`, { headers: { host: HOST, ...headers }, agent });
 
-async function metric(proxy, name) {
-  const text = (await adminRequest(proxy, '/metrics', { token: TOKEN })).body.toString();
-  const m = new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)$`, 'm').exec(text);
-  return m === null ? undefined : Number(m[1]);
-}
-
-async function waitFor(what, check, timeoutMs = 10_000) {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(50);
-  }
-}
-
 describe('a fleet of three instances sharing Redis', { skip, timeout: 90_000 }, () => {
   before(async () => {
     redis = await startRedis();
@@ -82,7 +68,7 @@ describe('a fleet of three instances sharing Redis', { skip, timeout: 90_000 }, 
       }, delay);
     });
     fleet = await Promise.all([0, 1, 2].map(() => startProxy(fleetConfig(redis.url))));
-    await waitFor('every instance connected to Redis', async () => (await Promise.all(fleet.map((p) => metric(p, 'barbican_redis_up')))).every((v) => v === 1));
+    await waitFor('every instance connected to Redis', async () => (await Promise.all(fleet.map((p) => metric(p, 'barbican_redis_up', { token: TOKEN })))).every((v) => v === 1));
   });
 
   after(async () => {
@@ -133,7 +119,7 @@ describe('a fleet of three instances sharing Redis', { skip, timeout: 90_000 }, 
     for (const p of fleet) assert.match((await get(p, path)).headers['cache-status'], /; hit/);
     const purge = await adminRequest(fleet[0], '/api/cache/purge', { method: 'POST', token: TOKEN, json: { tag: 'group-a' } });
     assert.equal(purge.status, 200);
-    await waitFor('the purge to reach every instance', async () => (await Promise.all(fleet.slice(1).map((p) => metric(p, 'barbican_cache_purged_total')))).every((v) => v >= 1), 5000);
+    await waitFor('the purge to reach every instance', async () => (await Promise.all(fleet.slice(1).map((p) => metric(p, 'barbican_cache_purged_total', { token: TOKEN })))).every((v) => v >= 1), 5000);
     // No instance answers the old version any more; the first fetch refills Redis, the others take it from there.
     const after = [];
     for (const p of fleet) after.push((await get(p, path)).body.toString());
@@ -145,7 +131,7 @@ describe('a fleet of three instances sharing Redis', { skip, timeout: 90_000 }, 
     for (const p of fleet) for (const x of paths) await get(p, x);
     const byPrefix = await adminRequest(fleet[2], '/api/cache/purge', { method: 'POST', token: TOKEN, json: { prefix: `http://${HOST}/c/pfx/` } });
     assert.equal(byPrefix.json().purged, 2, 'two entries in the memory of the instance asked');
-    await waitFor('the prefix purge to reach every instance', async () => (await Promise.all(fleet.slice(0, 2).map((p) => metric(p, 'barbican_cache_purged_total')))).every((v) => v >= 3), 5000);
+    await waitFor('the prefix purge to reach every instance', async () => (await Promise.all(fleet.slice(0, 2).map((p) => metric(p, 'barbican_cache_purged_total', { token: TOKEN })))).every((v) => v >= 3), 5000);
     for (const p of fleet) for (const x of paths) assert.equal((await get(p, x)).body.toString(), `${x} v2`);
     for (const x of paths) assert.equal(served.get(x), 2, `${x}: fetched once before and once after the purge`);
   });
@@ -186,11 +172,11 @@ describe('a fleet of three instances sharing Redis', { skip, timeout: 90_000 }, 
     await sleep(500);
     await redis.stop();
     const killedAt = ok;
-    await waitFor('every instance to see Redis gone', async () => (await Promise.all(fleet.map((p) => metric(p, 'barbican_redis_up')))).every((v) => v === 0), 5000);
+    await waitFor('every instance to see Redis gone', async () => (await Promise.all(fleet.map((p) => metric(p, 'barbican_redis_up', { token: TOKEN })))).every((v) => v === 0), 5000);
     await sleep(700);
     stop = true;
     await load;
-    const fallbacks = await metric(fleet[0], 'barbican_redis_fallbacks_total');
+    const fallbacks = await metric(fleet[0], 'barbican_redis_fallbacks_total', { token: TOKEN });
     console.log(`redis killed: ${ok} requests answered (${ok - killedAt} after the kill), ${failures.length} failed`);
     assert.deepEqual(failures, []);
     assert.ok(ok - killedAt > 50, 'requests kept flowing after the kill');
@@ -204,7 +190,7 @@ describe('a fleet of three instances sharing Redis', { skip, timeout: 90_000 }, 
 
   it('resumes sharing when Redis comes back on the same address, without a restart', async () => {
     redis = await startRedis({ port: redis.port });
-    await waitFor('every instance to reconnect', async () => (await Promise.all(fleet.map((p) => metric(p, 'barbican_redis_up')))).every((v) => v === 1), 10_000);
+    await waitFor('every instance to reconnect', async () => (await Promise.all(fleet.map((p) => metric(p, 'barbican_redis_up', { token: TOKEN })))).every((v) => v === 1), 10_000);
     // The second tier is shared again: a fill on one instance is a hit on the others.
     const path = '/c/after-restart';
     assert.equal((await get(fleet[0], path)).body.toString(), `${path} v1`);

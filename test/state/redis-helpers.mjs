@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort } from '../helpers.mjs';
+import { adminRequest, freePort } from '../helpers.mjs';
 
 /** Why the Redis tests cannot run here, or undefined when redis-server is available. */
 export function redisMissing() {
@@ -151,5 +151,25 @@ async function waitRedisCli(port, args, check, what) {
     if (r.status === 0 && check(r.stdout)) return;
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}: ${r.stdout}${r.stderr}`);
     await new Promise((res) => setTimeout(res, 100));
+  }
+}
+
+/**
+ * The value of metric `name` on a proxy's admin listener (the first series, or the one whose
+ * labels are exactly `labels`, e.g. '{result="hit"}'), or undefined.
+ */
+export async function metric(proxy, name, { labels = '', token } = {}) {
+  const text = (await adminRequest(proxy, '/metrics', { token })).body.toString();
+  const esc = labels.replace(/[{}"]/g, (c) => `\\${c}`);
+  const m = new RegExp(`^${name}${labels === '' ? '(?:\\{[^}]*\\})?' : esc} (\\S+)$`, 'm').exec(text);
+  return m === null ? undefined : Number(m[1]);
+}
+
+/** Polls `check` (sync or async) every 50 ms until it holds; throws after `timeoutMs`. */
+export async function waitFor(what, check, timeoutMs = 10_000) {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
   }
 }

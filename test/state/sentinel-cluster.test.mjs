@@ -8,28 +8,12 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import http from 'node:http';
 import { adminRequest, request, startOrigin, startProxy } from '../helpers.mjs';
-import { redisMissing, startCluster, startSentinel } from './redis-helpers.mjs';
+import { metric, redisMissing, startCluster, startSentinel, waitFor } from './redis-helpers.mjs';
 
 const skip = redisMissing();
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const HOST = 'shared.example';
 const TOKEN = 'sentinel-cluster-token';
 const LIMIT = 5;
-
-async function metric(proxy, name, labels = '') {
-  const text = (await adminRequest(proxy, '/metrics', { token: TOKEN })).body.toString();
-  const esc = labels.replace(/[{}"]/g, (c) => `\\${c}`);
-  const m = new RegExp(`^${name}${labels === '' ? '(?:\\{[^}]*\\})?' : esc} (\\S+)$`, 'm').exec(text);
-  return m === null ? undefined : Number(m[1]);
-}
-
-async function waitFor(what, check, timeoutMs = 10_000) {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(50);
-  }
-}
 
 /** Keys matching `pattern` stored on the Redis servers listening on `ports` (redis-cli --scan). */
 function keysOn(ports, pattern) {
@@ -79,7 +63,7 @@ function sharedStateSuite(mode, start) {
         },
       };
       pair = await Promise.all([startProxy(config), startProxy(config)]);
-      await waitFor('both instances connected to Redis', async () => (await Promise.all(pair.map((p) => metric(p, 'barbican_redis_up')))).every((v) => v === 1));
+      await waitFor('both instances connected to Redis', async () => (await Promise.all(pair.map((p) => metric(p, 'barbican_redis_up', { token: TOKEN })))).every((v) => v === 1));
     });
 
     after(async () => {
@@ -111,14 +95,14 @@ function sharedStateSuite(mode, start) {
       const a = await get(pair[0], path);
       assert.equal(a.status, 200);
       assert.match(a.headers['cache-status'], /fwd=/);
-      const hitsBefore = await metric(pair[1], 'barbican_cache_tier_requests_total', '{result="hit"}');
+      const hitsBefore = await metric(pair[1], 'barbican_cache_tier_requests_total', { labels: '{result="hit"}', token: TOKEN });
       // The fill reaches Redis right after the response; B asks the second tier on its miss.
       await waitFor('B to find the entry in Redis', async () => {
         const b = await get(pair[1], path);
         return b.body.toString() === `${path} v1` && /; hit/.test(b.headers['cache-status']);
       });
       assert.equal(served.get(path), 1, 'the origin was asked once');
-      assert.ok((await metric(pair[1], 'barbican_cache_tier_requests_total', '{result="hit"}')) > hitsBefore, 'B counted a Redis hit');
+      assert.ok((await metric(pair[1], 'barbican_cache_tier_requests_total', { labels: '{result="hit"}', token: TOKEN })) > hitsBefore, 'B counted a Redis hit');
     });
 
     it('purges by prefix in Redis on every node (SCAN of every master in a Cluster)', async () => {
