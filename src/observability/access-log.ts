@@ -2,8 +2,9 @@
  * The access log: one line per request, JSON or Apache combined, to stdout, stderr or a file.
  * Lines are gathered in memory and handed to the output at most FLUSH_MS after they were
  * written or once FLUSH_BYTES are pending, as nginx's `access_log … buffer= flush=` does;
- * the output (sonic-boom) then writes asynchronously. One write per batch rather than one per
- * event-loop turn keeps the log's cost to the request path small (docs/benchmarks.md).
+ * the output (sonic-boom, given the batch as bytes) then writes asynchronously. One write per
+ * batch rather than one per event-loop turn keeps the log's cost to the request path small
+ * (docs/benchmarks.md).
  */
 import { pino } from 'pino';
 import type { LoggingConfig } from './config.js';
@@ -77,7 +78,10 @@ class Destination {
     if (this.pending === '') return;
     const batch = this.pending;
     this.pending = '';
-    this.out.write(batch);
+    // As bytes: given a string, sonic-boom measures its UTF-8 length (and again that of the one
+    // it appends to while a write is in flight) before encoding it a second time to write.
+    // Its types know only strings; in contentMode 'buffer' (destination()) write() takes bytes.
+    this.out.write(Buffer.from(batch, 'utf8') as unknown as string);
   }
 
   /** Writes everything pending now (shutdown, a retired runtime). */
@@ -109,10 +113,11 @@ const files = new Set<Destination>();
 function destination(output: string): Destination {
   let dest = destinations.get(output);
   if (dest !== undefined) return dest;
-  if (output === 'stdout') dest = new Destination(pino.destination({ dest: 1, sync: false }));
-  else if (output === 'stderr') dest = new Destination(pino.destination({ dest: 2, sync: false }));
+  // contentMode buffer: batches are handed over encoded (see Destination.handOver).
+  if (output === 'stdout') dest = new Destination(pino.destination({ dest: 1, sync: false, contentMode: 'buffer' }));
+  else if (output === 'stderr') dest = new Destination(pino.destination({ dest: 2, sync: false, contentMode: 'buffer' }));
   else {
-    dest = new Destination(pino.destination({ dest: output, sync: false, mkdir: true }));
+    dest = new Destination(pino.destination({ dest: output, sync: false, mkdir: true, contentMode: 'buffer' }));
     files.add(dest);
   }
   destinations.set(output, dest);

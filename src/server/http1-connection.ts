@@ -138,7 +138,8 @@ export class Http1Connection {
     parser[HTTPParser.kOnHeaders] = this.onHeaders;
     parser[HTTPParser.kOnHeadersComplete] = this.onHeadersComplete;
     parser[HTTPParser.kOnBody] = this.onBody;
-    parser[HTTPParser.kOnMessageComplete] = this.onMessageComplete;
+    // Wired only while a body is read (see wireMessageComplete); a pooled parser may have it set.
+    parser[HTTPParser.kOnMessageComplete] = undefined;
     parser[HTTPParser.kOnExecute] = this.onExecute;
     this.parser = parser;
     socket.setNoDelay(true);
@@ -327,6 +328,7 @@ export class Http1Connection {
     if (!body.complete) {
       this.parsing = exchange;
       this.requestDeadline = req.startTime + this.host.limits.requestTimeout;
+      this.wireMessageComplete(true);
     }
     if (upgrade) {
       // llhttp stops parsing at an upgrade; what follows is not HTTP/1.1 we can frame: it goes
@@ -343,7 +345,17 @@ export class Http1Connection {
     this.parsing?.req.body.push(chunk);
   };
 
+  /**
+   * llhttp calls back into JS only for the callbacks that are set, and each call costs more
+   * than the little onMessageComplete does for a request without a body (nothing): it is set
+   * while a body is being read and unset once it ends.
+   */
+  private wireMessageComplete(wired: boolean): void {
+    this.parser[HTTPParser.kOnMessageComplete] = wired ? this.onMessageComplete : undefined;
+  }
+
   private onMessageComplete = (): void => {
+    this.wireMessageComplete(false);
     // A chunked body's trailer section (RFC 9112 §7.1.2) arrives through onHeaders.
     const trailers = this.headerParts;
     this.headerParts = [];
