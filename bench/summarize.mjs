@@ -1,18 +1,38 @@
 // Summarise bench/run.sh results: medians per contender and workload, plus ratios.
 //
 //   node bench/summarize.mjs RESULTS.tsv
+//   node bench/summarize.mjs --paired [--baseline C] RESULTS.tsv    # a PAIRED=1 batch
+//
+// --paired: the TSV comes from PAIRED=1 (each round ran the contenders back to back per
+// workload). Ratios are then taken per round (contender / baseline of the same round and
+// workload) and summarised by their median and min-max, instead of dividing medians of runs
+// taken minutes apart. --baseline: the contender to divide by (default nginx if present, else
+// the first contender in the file).
 //
 // RESULTS.tsv columns (tab-separated, header line first):
 //   round contender workload rps p99_ms requests errors cpu_us_per_req proxy_cpu_pct load_cpu_pct
 //   other_cpu_pct
 // A value of NA means the measurement failed (contender down, wrk failed).
 import fs from 'node:fs';
+import { parseArgs } from 'node:util';
 
-const file = process.argv[2];
-if (!file) {
-  console.error('usage: node bench/summarize.mjs RESULTS.tsv');
+const usage = 'usage: node bench/summarize.mjs [--paired [--baseline CONTENDER]] RESULTS.tsv';
+let args;
+try {
+  args = parseArgs({
+    allowPositionals: true,
+    options: { paired: { type: 'boolean', default: false }, baseline: { type: 'string' } },
+  });
+} catch (e) {
+  console.error(`${e.message}\n${usage}`);
   process.exit(2);
 }
+const file = args.positionals[0];
+if (!file || args.positionals.length > 1) {
+  console.error(usage);
+  process.exit(2);
+}
+const paired = args.values.paired;
 
 const NAMES = {
   origin: 'origin-direct',
@@ -78,10 +98,10 @@ function table(headers, body, alignLeft = 2) {
 }
 
 const has = (c) => contenders.includes(c);
+// In a paired batch the ratio columns come from the per-round pairs (below), not from medians.
+const ratioRefs = paired ? [] : ['origin', 'nginx', 'node-http-proxy'].filter(has);
 const headers = ['workload', 'contender', 'req/s', 'p99 ms', 'errors', 'CPU us/req', 'proxy cpu%', 'load cpu%', 'other %', 'rounds'];
-if (has('origin')) headers.push('/origin');
-if (has('nginx')) headers.push('/nginx');
-if (has('node-http-proxy')) headers.push('/node-http-proxy');
+for (const ref of ratioRefs) headers.push(`/${ref}`);
 
 const body = [];
 for (const w of workloads) {
@@ -101,21 +121,92 @@ for (const w of workloads) {
       Number.isFinite(s.other) ? Math.round(s.other) : '-',
       `${s.ok}/${s.n}`,
     ];
-    if (has('origin')) row.push(ratio(s.rps, get('origin', w)?.rps));
-    if (has('nginx')) row.push(ratio(s.rps, get('nginx', w)?.rps));
-    if (has('node-http-proxy')) row.push(ratio(s.rps, get('node-http-proxy', w)?.rps));
+    for (const ref of ratioRefs) row.push(ratio(s.rps, get(ref, w)?.rps));
     body.push(row);
     first = false;
   }
 }
-console.log('Medians over rounds. /X columns = req/s ratio to contender X (higher is better).');
+console.log(
+  paired
+    ? 'Medians over rounds (the ratios to quote are the paired ones, after this table).'
+    : 'Medians over rounds. /X columns = req/s ratio to contender X (higher is better).',
+);
 console.log('CPU us/req = CPU time of the proxy process(es) / requests served. proxy cpu% / load cpu% =');
 console.log('how busy the proxy core / the wrk+origin core was: the one near 100 is the bottleneck.');
 console.log('other % = CPU (in % of one core) taken meanwhile by processes outside the benchmark: noise.');
 console.log('');
 console.log(table(headers, body));
 
-if (has('barbican') && ['nginx', 'node-http-proxy', 'origin'].some(has)) {
+// ---------------------------------------------------------------- paired ratios
+// One value per round in which both contenders have a measurement of workload w: the ratio
+// (or difference) of field f between c and ref in that round. Runs of one round and workload
+// were taken seconds apart, so the machine's drift over minutes cancels out of each value.
+const byRound = new Map(); // `${c}\t${w}\t${round}` -> row
+for (const r of rows) byRound.set(`${r.contender}\t${r.workload}\t${r.round}`, r);
+const rounds = [...new Set(rows.map((r) => r.round))];
+function perRound(c, ref, w, f, op = (a, b) => (b > 0 ? a / b : NaN)) {
+  const out = [];
+  for (const round of rounds) {
+    const a = num(byRound.get(`${c}\t${w}\t${round}`)?.[f]);
+    const b = num(byRound.get(`${ref}\t${w}\t${round}`)?.[f]);
+    if (Number.isFinite(a) && Number.isFinite(b)) out.push(op(a, b));
+  }
+  return out.filter(Number.isFinite);
+}
+// "median (min–max)" of per-round values, fixed decimals; '-' when there is none.
+function spread(values, digits = 2) {
+  if (values.length === 0) return '-';
+  const m = median(values).toFixed(digits);
+  if (values.length === 1) return m;
+  return `${m} (${Math.min(...values).toFixed(digits)}–${Math.max(...values).toFixed(digits)})`;
+}
+const pairedRatio = (c, ref, w, f) => spread(perRound(c, ref, w, f));
+
+if (paired) {
+  let base = args.values.baseline;
+  if (base === undefined) base = has('nginx') ? 'nginx' : contenders[0];
+  console.log('');
+  if (!has(base)) {
+    console.log(`Paired ratios: the baseline '${base}' has no rows in ${file}.`);
+  } else {
+    const bn = NAMES[base] ?? base;
+    const others = contenders.filter((c) => c !== base);
+    const bodyP = [];
+    for (const w of workloads) {
+      const baseRps = rows.filter((r) => r.contender === base && r.workload === w).map((r) => num(r.rps)).filter(Number.isFinite);
+      const drift = baseRps.length ? `${fmtInt(Math.min(...baseRps))}–${fmtInt(Math.max(...baseRps))}` : 'n/a';
+      let first = true;
+      for (const c of others) {
+        if (!get(c, w)) continue;
+        const n = perRound(c, base, w, 'rps').length;
+        bodyP.push([
+          first ? WORKLOADS[w] ?? w : '',
+          NAMES[c] ?? c,
+          pairedRatio(c, base, w, 'rps'),
+          pairedRatio(c, base, w, 'p99_ms'),
+          c === 'origin' || base === 'origin' ? '-' : pairedRatio(c, base, w, 'cpu_us_per_req'),
+          `${n}/${rounds.length}`,
+          first ? drift : '',
+        ]);
+        first = false;
+      }
+    }
+    console.log(`Paired ratios to ${bn} (the baseline): in every round each workload ran on all contenders back to back,`);
+    console.log(`and each run is divided by ${bn}'s run of the same workload in the same round. Median of those`);
+    console.log('per-round ratios, (min–max) over the rounds. req/s: higher is better; p99 and CPU us/req: lower is');
+    console.log(`better. The last column is ${bn}'s own req/s over the rounds: the machine's drift, which the`);
+    console.log('pairing takes out. These medians are the ratios to quote.');
+    console.log('');
+    console.log(
+      table(
+        ['workload', 'contender', `req/s / ${base}`, `p99 / ${base}`, `CPU us/req / ${base}`, 'pairs', `${base} req/s min–max`],
+        bodyP,
+      ),
+    );
+  }
+}
+
+if (!paired && has('barbican') && ['nginx', 'node-http-proxy', 'origin'].some(has)) {
   console.log('');
   const bodyB = [];
   for (const w of workloads) {
@@ -165,12 +256,24 @@ if (errs.length) {
   }
 }
 
+// The cost tables below: req/s and p99 of c over ref. Ratios of the medians; in a paired batch,
+// medians (min–max) of the per-round ratios instead.
+const pairCols = (c, ref, w) =>
+  paired
+    ? [pairedRatio(c, ref, w, 'rps'), pairedRatio(c, ref, w, 'p99_ms')]
+    : [ratio(get(c, w).rps, get(ref, w).rps), ratio(get(c, w).p99, get(ref, w).p99)];
+const costPairs = [['barbican', 'barbican-redis'], ['barbican', 'barbican-lb'], ['barbican', 'barbican-log'], ['nginx-2w', 'barbican-auto']];
+if (paired && costPairs.some((p) => p.every(has))) {
+  console.log('');
+  console.log('Paired batch: the cost tables below are medians (min–max) of per-round ratios.');
+}
+
 if (has('barbican') && has('barbican-redis')) {
   console.log('');
   console.log('Cost of shared state (barbican-redis: rate limits and the second cache tier in Redis, against local memory):');
   const rows = workloads
     .filter((w) => get('barbican', w) && get('barbican-redis', w))
-    .map((w) => [WORKLOADS[w] ?? w, ratio(get('barbican-redis', w).rps, get('barbican', w).rps), ratio(get('barbican-redis', w).p99, get('barbican', w).p99)]);
+    .map((w) => [WORKLOADS[w] ?? w, ...pairCols('barbican-redis', 'barbican', w)]);
   console.log(table(['workload', 'req/s redis / local', 'p99 redis / local'], rows, 1));
 }
 
@@ -179,7 +282,7 @@ if (has('barbican') && has('barbican-lb')) {
   console.log('Cost of balancing (barbican-lb: three targets, round robin, health checks every second):');
   const rows = workloads
     .filter((w) => get('barbican', w) && get('barbican-lb', w))
-    .map((w) => [WORKLOADS[w] ?? w, ratio(get('barbican-lb', w).rps, get('barbican', w).rps), ratio(get('barbican-lb', w).p99, get('barbican', w).p99)]);
+    .map((w) => [WORKLOADS[w] ?? w, ...pairCols('barbican-lb', 'barbican', w)]);
   console.log(table(['workload', 'req/s lb / single', 'p99 lb / single'], rows, 1));
 }
 
@@ -188,7 +291,13 @@ if (has('barbican') && has('barbican-log')) {
   console.log('Cost of observability (barbican-log: JSON access log to a file, metrics on, admin listener):');
   const rows = workloads
     .filter((w) => get('barbican', w) && get('barbican-log', w))
-    .map((w) => [WORKLOADS[w] ?? w, ratio(get('barbican-log', w).rps, get('barbican', w).rps), fmtCpu(get('barbican-log', w).cpu - get('barbican', w).cpu)]);
+    .map((w) => [
+      WORKLOADS[w] ?? w,
+      paired ? pairedRatio('barbican-log', 'barbican', w, 'rps') : ratio(get('barbican-log', w).rps, get('barbican', w).rps),
+      paired
+        ? spread(perRound('barbican-log', 'barbican', w, 'cpu_us_per_req', (a, b) => a - b), 1)
+        : fmtCpu(get('barbican-log', w).cpu - get('barbican', w).cpu),
+    ]);
   console.log(table(['workload', 'req/s log / off', 'extra CPU us/req'], rows, 1));
 }
 
@@ -197,6 +306,6 @@ if (has('nginx-2w') && has('barbican-auto')) {
   console.log('One worker per core (unpinned, sharing both cores with wrk and the origin):');
   const rows = workloads
     .filter((w) => get('nginx-2w', w) && get('barbican-auto', w))
-    .map((w) => [WORKLOADS[w] ?? w, ratio(get('barbican-auto', w).rps, get('nginx-2w', w).rps), ratio(get('barbican-auto', w).p99, get('nginx-2w', w).p99)]);
+    .map((w) => [WORKLOADS[w] ?? w, ...pairCols('barbican-auto', 'nginx-2w', w)]);
   console.log(table(['workload', 'req/s auto / nginx-2w', 'p99 auto / nginx-2w'], rows, 1));
 }
