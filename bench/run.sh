@@ -24,7 +24,7 @@ DURATION=${DURATION:-10s}
 ROUNDS=${ROUNDS:-3}
 WARMUP=${WARMUP:-1s}
 PAIRED=${PAIRED:-0}                   # 1: all contenders kept running, back-to-back runs, per-round ratios
-BASELINE=${BASELINE:-}                # PAIRED=1: ratios are to this contender (default nginx, else the first)
+BASELINE=${BASELINE:-}                # PAIRED=1: ratios to this contender, or these (default nginx, else the first)
 START_WARMUP=${START_WARMUP:-2s}      # PAIRED=1: one warm-up run per contender and workload before round 1
 CONNECTIONS=${CONNECTIONS:-64}
 THREADS=${THREADS:-1}
@@ -82,10 +82,15 @@ if [[ $PAIRED == 1 ]]; then
   [[ $(tr ' ' '\n' <<<"$CONTENDERS" | grep -c .) == $(tr ' ' '\n' <<<"$CONTENDERS" | grep . | sort -u | wc -l) ]] ||
     die "PAIRED=1: a contender is listed twice in CONTENDERS ($CONTENDERS)"
   (($(wc -w <<<"$CONTENDERS") >= 2)) || die "PAIRED=1 needs at least two contenders (CONTENDERS=\"$CONTENDERS\")"
+  read -r -a base_list <<<"${BASELINE//,/ }"
+  BASELINE=${base_list[*]:-}
   if [[ -z $BASELINE ]]; then
     if [[ " $CONTENDERS " == *" nginx "* ]]; then BASELINE=nginx; else read -r BASELINE _ <<<"$CONTENDERS"; fi
   fi
-  [[ " $CONTENDERS " == *" $BASELINE "* ]] || die "BASELINE '$BASELINE' is not one of CONTENDERS ($CONTENDERS)"
+  for b in $BASELINE; do
+    [[ " $CONTENDERS " == *" $b "* ]] || die "BASELINE '$b' is not one of CONTENDERS ($CONTENDERS)"
+  done
+  read -r BASE1 _ <<<"$BASELINE" # the first baseline: the ratios printed while the batch runs
   [[ $MODE != idle-rss ]] || echo "warning: PAIRED applies to the throughput runs only; idle-rss ignores it" >&2
 elif [[ -n $BASELINE ]]; then
   echo "warning: BASELINE is used only with PAIRED=1; ignored" >&2
@@ -852,7 +857,7 @@ throughput_paired() {
   nw=$(wc -w <<<"$WORKLOADS")
   log "== throughput, paired: wrk -t$THREADS -c$CONNECTIONS -d$DURATION --latency, $ROUNDS round(s), warm-up $WARMUP per run"
   log "   contenders (all running for the whole batch): $CONTENDERS; workloads: $WORKLOADS"
-  log "   ratios to ${NAME[$BASELINE]} per round; start warm-up $START_WARMUP per contender and workload" \
+  log "   per-round ratios to: $BASELINE; start warm-up $START_WARMUP per contender and workload" \
     "(about $(((START_WARMUP_SECS * nw * n + (WARMUP_SECS + DUR_SECS) * nw * n * ROUNDS) / 60 + 1)) min)"
   log ""
 
@@ -879,7 +884,9 @@ throughput_paired() {
     log "   ${NAME[$c]}: up on 127.0.0.1:${PORT[$c]}${CPID:+ (pid $CPID)}"
   done
   CPID=
-  [[ -z ${SKIP[$BASELINE]:-} ]] || log "warning: the baseline ${NAME[$BASELINE]} is not running: no paired ratios"
+  for c in $BASELINE; do
+    [[ -z ${SKIP[$c]:-} ]] || log "warning: the baseline ${NAME[$c]} is not running: no paired ratios to it"
+  done
 
   # JIT and connection pools warm before round 1, so that the first round is not the warm-up.
   if ((START_WARMUP_SECS > 0)); then
@@ -944,13 +951,13 @@ throughput_paired() {
       rm -f "$res/raw/r$round-"*"-$wl.try"*.txt
       # This round's req/s ratios, as they come (the summary gives their medians).
       line=
-      if [[ ${RPS[$BASELINE]:-NA} != NA ]]; then
+      if [[ ${RPS[$BASE1]:-NA} != NA ]]; then
         for c in "${order[@]}"; do
-          [[ $c != "$BASELINE" && ${RPS[$c]:-NA} != NA ]] || continue
-          line+="  ${NAME[$c]} $(awk -v a="${RPS[$c]}" -v b="${RPS[$BASELINE]}" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }')"
+          [[ $c != "$BASE1" && ${RPS[$c]:-NA} != NA ]] || continue
+          line+="  ${NAME[$c]} $(awk -v a="${RPS[$c]}" -v b="${RPS[$BASE1]}" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }')"
         done
       fi
-      if [[ -n $line ]]; then log "   ${WLNAME[$wl]}: req/s / ${NAME[$BASELINE]}:$line"; fi
+      if [[ -n $line ]]; then log "   ${WLNAME[$wl]}: req/s / ${NAME[$BASE1]}:$line"; fi
     done
   done
   rm -f "$res/raw/warmup.txt"

@@ -1,13 +1,13 @@
 // Summarise bench/run.sh results: medians per contender and workload, plus ratios.
 //
 //   node bench/summarize.mjs RESULTS.tsv
-//   node bench/summarize.mjs --paired [--baseline C] RESULTS.tsv    # a PAIRED=1 batch
+//   node bench/summarize.mjs --paired [--baseline "C..."] RESULTS.tsv    # a PAIRED=1 batch
 //
 // --paired: the TSV comes from PAIRED=1 (each round ran the contenders back to back per
 // workload). Ratios are then taken per round (contender / baseline of the same round and
 // workload) and summarised by their median and min-max, instead of dividing medians of runs
-// taken minutes apart. --baseline: the contender to divide by (default nginx if present, else
-// the first contender in the file).
+// taken minutes apart. --baseline: the contender(s) to divide by, one table each (default nginx
+// if present, else the first contender in the file).
 //
 // RESULTS.tsv columns (tab-separated, header line first):
 //   round contender workload rps p99_ms requests errors cpu_us_per_req proxy_cpu_pct load_cpu_pct
@@ -16,12 +16,12 @@
 import fs from 'node:fs';
 import { parseArgs } from 'node:util';
 
-const usage = 'usage: node bench/summarize.mjs [--paired [--baseline CONTENDER]] RESULTS.tsv';
+const usage = 'usage: node bench/summarize.mjs [--paired [--baseline "CONTENDER..."]] RESULTS.tsv';
 let args;
 try {
   args = parseArgs({
     allowPositionals: true,
-    options: { paired: { type: 'boolean', default: false }, baseline: { type: 'string' } },
+    options: { paired: { type: 'boolean', default: false }, baseline: { type: 'string', multiple: true } },
   });
 } catch (e) {
   console.error(`${e.message}\n${usage}`);
@@ -162,9 +162,11 @@ function spread(values, digits = 2) {
 }
 const pairedRatio = (c, ref, w, f) => spread(perRound(c, ref, w, f));
 
-if (paired) {
-  let base = args.values.baseline;
-  if (base === undefined) base = has('nginx') ? 'nginx' : contenders[0];
+// --baseline may be repeated or hold several names ("nginx node-http-proxy"): one table each.
+let baselines = (args.values.baseline ?? []).flatMap((b) => b.split(/[\s,]+/)).filter(Boolean);
+if (baselines.length === 0) baselines = [has('nginx') ? 'nginx' : contenders[0]];
+let explained = false;
+for (const base of paired ? baselines : []) {
   console.log('');
   if (!has(base)) {
     console.log(`Paired ratios: the baseline '${base}' has no rows in ${file}.`);
@@ -191,12 +193,16 @@ if (paired) {
         first = false;
       }
     }
-    console.log(`Paired ratios to ${bn} (the baseline): in every round each workload ran on all contenders back to back,`);
-    console.log(`and each run is divided by ${bn}'s run of the same workload in the same round. Median of those`);
-    console.log('per-round ratios, (min–max) over the rounds. req/s: higher is better; p99 and CPU us/req: lower is');
-    console.log(`better. The last column is ${bn}'s own req/s over the rounds: the machine's drift, which the`);
-    console.log('pairing takes out. These medians are the ratios to quote.');
-    console.log('');
+    if (!explained) {
+      explained = true;
+      console.log('Paired ratios: in every round each workload ran on all contenders back to back, and each run');
+      console.log("is divided by the baseline's run of the same workload in the same round. Median of those per-round");
+      console.log('ratios, (min–max) over the rounds. req/s: higher is better; p99 and CPU us/req: lower is better.');
+      console.log("The last column is the baseline's own req/s over the rounds: the machine's drift, which the");
+      console.log('pairing takes out. These medians are the ratios to quote.');
+      console.log('');
+    }
+    console.log(`Paired ratios to ${bn}:`);
     console.log(
       table(
         ['workload', 'contender', `req/s / ${base}`, `p99 / ${base}`, `CPU us/req / ${base}`, 'pairs', `${base} req/s min–max`],
