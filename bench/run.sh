@@ -903,7 +903,7 @@ throughput_paired() {
     log "-- round $round/$ROUNDS (order: ${this[*]})"
     skipped=
     for c in "${this[@]}"; do
-      if [[ -z ${SKIP[$c]:-} && -n ${CPIDS[$c]} ]] && ! is_running "${CPIDS[$c]}"; then
+      if [[ -z ${SKIP[$c]:-} && -n ${CPIDS[$c]:-} ]] && ! is_running "${CPIDS[$c]}"; then
         log "   ${NAME[$c]}: exited during the run"
         show_log_tail "$c"
         SKIP[$c]="exited"
@@ -914,14 +914,14 @@ throughput_paired() {
     for wl in $WORKLOADS; do
       # The group (every contender once on this workload) is what gets repeated when other
       # processes were busy, never one run alone: a pair must share its conditions.
-      best_other= best_try=0
+      best_other='' best_try=0
       BEST=()
       for ((try = 0; try <= NOISE_RETRIES; try++)); do
         GOT=()
         group_other=0
         for c in "${this[@]}"; do
-          if [[ -n ${SKIP[$c]:-} ]] || { [[ -n ${CPIDS[$c]} ]] && ! is_running "${CPIDS[$c]}"; }; then continue; fi
-          CPID=${CPIDS[$c]}
+          if [[ -n ${SKIP[$c]:-} ]] || { [[ -n ${CPIDS[$c]:-} ]] && ! is_running "${CPIDS[$c]}"; }; then continue; fi
+          CPID=${CPIDS[$c]:-}
           ((WARMUP_SECS > 0)) && run_wrk "${PORT[$c]}" "$wl" "$WARMUP" "$WARMUP_SECS" "$res/raw/warmup.txt"
           measure "$c" "$wl" "$res/raw/r$round-$c-$wl.try$try.txt" 0
           print_run "$c" "$wl" "$res/raw/r$round-$c-$wl.try$try.txt"
@@ -937,6 +937,7 @@ throughput_paired() {
         ((group_other > NOISE_LIMIT && try < NOISE_RETRIES)) || break
         log "   ${WLNAME[$wl]}: other processes used up to ${group_other}% of a core during these runs; repeating all of them"
       done
+      if ((try > 0)); then log "   ${WLNAME[$wl]}: kept attempt $((best_try + 1)) (other processes up to ${best_other}%)"; fi
       RPS=()
       for c in "${this[@]}"; do
         if [[ -z ${BEST[$c]:-} ]]; then
