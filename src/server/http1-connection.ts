@@ -9,8 +9,9 @@ import { ProxyError } from '../errors/index.js';
 import type { LimitsConfig } from './config.js';
 import type { ClientResponse } from './client-response.js';
 import type { DownstreamRequest } from './downstream-request.js';
-import { HTTPParser, METHODS, socketHandle, startReading, stopReading, type LlhttpError, type LlhttpParser, type OnHeadersComplete } from './llhttp.js';
+import { HTTPParser, METHODS, startReading, stopReading, type LlhttpError, type LlhttpParser, type OnHeadersComplete } from './llhttp.js';
 import { RequestBody } from './request-body.js';
+import { useOwnReadBuffer, type ReadBufferOwner } from './user-read-buffer.js';
 import { checkRequestHead } from './request-guard.js';
 import { forwardableTrailers } from './trailer-fields.js';
 import { ResponseWriter, type ClientGoneListener, type DeadlineWatcher, type ResponseTarget } from './response-writer.js';
@@ -43,6 +44,12 @@ const freeParsers: LlhttpParser[] = [];
 /** How long a closing connection keeps reading (and discarding) before it is cut. */
 const LINGER_MS = 2000;
 const PARSER_RESOURCE = {};
+/**
+ * Size of the buffer each plain-TCP client connection reads into (user-read-buffer.ts): a
+ * typical head with a 10 KiB body fits one read; larger bodies take more reads. Idle
+ * connections hold it too (1,000 idle connections: 16 MiB).
+ */
+const READ_BUFFER_SIZE = 16 * 1024;
 
 function stripMappedPrefix(address: string | undefined): string {
   if (!address) return '';
@@ -92,7 +99,7 @@ class Exchange implements ResponseTarget {
 
 const EMPTY = Buffer.alloc(0);
 
-export class Http1Connection {
+export class Http1Connection implements ReadBufferOwner {
   readonly remoteAddress: string;
   readonly remotePort: number;
   private parser: LlhttpParser;
@@ -110,8 +117,12 @@ export class Http1Connection {
   private ending = false;
   private closed = false;
   private readingPaused = false;
-  /** llhttp reads the socket handle itself (parser.consume). */
-  private consumed = false;
+  /** Where plain-TCP reads land (see onRead); replaced while a body slice of it may be referenced. */
+  readBuffer: Buffer;
+  /** Reads arrive in readBuffer (onRead) rather than as 'data' events (TLS). */
+  private readonly ownBuffer: boolean;
+  /** Bytes of a Content-Length request body still to come: relayed as slices of the read, not through llhttp. */
+  private rawRemaining = 0;
   /** Absolute deadlines (performance.now() ms), 0 = none. Checked by the listener's sweep. */
   headersDeadline = 0;
   requestDeadline = 0;
@@ -140,15 +151,15 @@ export class Http1Connection {
     parser[HTTPParser.kOnBody] = this.onBody;
     // Wired only while a body is read (see wireMessageComplete); a pooled parser may have it set.
     parser[HTTPParser.kOnMessageComplete] = undefined;
-    parser[HTTPParser.kOnExecute] = this.onExecute;
     this.parser = parser;
     socket.setNoDelay(true);
-    // Like node:http: llhttp reads the socket directly, skipping the stream machinery per read.
-    const handle = socketHandle(socket);
-    if (handle !== undefined) {
-      parser.consume(handle);
-      this.consumed = true;
-    } else socket.on('data', this.onData);
+    this.readBuffer = EMPTY;
+    if (!('encrypted' in socket)) this.readBuffer = Buffer.allocUnsafeSlow(READ_BUFFER_SIZE);
+    this.ownBuffer = useOwnReadBuffer(socket, this);
+    if (!this.ownBuffer) {
+      this.readBuffer = EMPTY;
+      socket.on('data', this.onData);
+    }
     // Bytes a listener already read while deciding the protocol (h2c's preface check) come first.
     if (socket.readableLength > 0) process.nextTick(this.parseBuffered);
     socket.on('end', this.onEnd);
@@ -211,40 +222,82 @@ export class Http1Connection {
     }
   }
 
+  /** A read from a TLS socket (its own fresh buffer). */
   private onData = (chunk: Buffer): void => {
+    this.onChunk(chunk, false);
+  };
+
+  /** A read into readBuffer (plain TCP, see user-read-buffer.ts). */
+  onRead = (nread: number, buffer: Buffer): void => {
+    this.onChunk(nread === buffer.length ? buffer : buffer.subarray(0, nread), true);
+  };
+
+  /**
+   * Bytes from the client. Heads (and chunked bodies) go through llhttp; a Content-Length body
+   * is handed on as slices of the read itself (llhttp's body callback copies every chunk), and
+   * parsing starts afresh behind it. `shared`: the chunk lies in readBuffer, which is replaced
+   * when a body slice of it may still be referenced.
+   */
+  private onChunk(chunk: Buffer, shared: boolean): void {
     if (this.ending) return;
+    if (this.tunnel !== null) {
+      // After a 101 the socket belongs to the tunnel, which listens for 'data' (its own copy).
+      this.socket.emit('data', shared ? Buffer.from(chunk) : chunk);
+      return;
+    }
     this.idle = false;
     this.idleDeadline = 0;
-    const ret = this.parser.execute(chunk);
-    if (typeof ret !== 'number') this.onParseError(ret);
-    else if (this.upgrading !== null) this.setUpgradeHead(chunk.subarray(ret));
-  };
+    let lent: RequestBody | null = null;
+    let offset = 0;
+    while (offset < chunk.length && !this.ending) {
+      if (this.rawRemaining > 0) {
+        const n = Math.min(this.rawRemaining, chunk.length - offset);
+        const slice = offset === 0 && n === chunk.length ? chunk : chunk.subarray(offset, offset + n);
+        offset += n;
+        this.rawRemaining -= n;
+        const body = this.parsing?.req.body;
+        if (body !== undefined) {
+          if (shared) lent = body;
+          body.push(slice);
+        }
+        if (this.rawRemaining === 0) {
+          // llhttp stopped at the head (see onHeadersComplete): start it afresh for the next request.
+          this.parser.initialize(HTTPParser.REQUEST, PARSER_RESOURCE, this.host.limits.maxHeaderBytes, HTTPParser.kLenientNone);
+          this.endBody(null);
+        }
+        continue;
+      }
+      const ret = this.parser.execute(offset === 0 ? chunk : chunk.subarray(offset));
+      if (typeof ret !== 'number') {
+        this.onParseError(ret);
+        break;
+      }
+      if (this.upgrading !== null) {
+        const rest = chunk.subarray(offset + ret);
+        this.setUpgradeHead(shared ? Buffer.from(rest) : rest);
+        break;
+      }
+      if (this.rawRemaining === 0) break; // llhttp took the rest of the read
+      offset += ret; // a head ended at `ret`: its body follows, raw
+    }
+    if (lent !== null && lent.retainsInput()) this.readBuffer = Buffer.allocUnsafeSlow(READ_BUFFER_SIZE);
+  }
 
   private parseBuffered = (): void => {
     const buffered = this.socket.read() as Buffer | null;
-    if (buffered !== null) this.onData(buffered);
+    if (buffered !== null) this.onChunk(buffered, false);
     // The listener paused the socket while it looked; reading goes on unless parsing paused it.
     if (!this.readingPaused && !this.ending && !this.closed) startReading(this.socket);
   };
 
-  /** After each read parsed by the consumed parser. */
-  private onExecute = (ret: number | LlhttpError): void => {
-    this.idle = false;
-    this.idleDeadline = 0;
-    if (typeof ret !== 'number') this.onParseError(ret);
-    else if (this.upgrading !== null) this.setUpgradeHead(this.parser.getCurrentBuffer().subarray(ret));
-  };
-
   /**
    * llhttp stopped at an upgrade request's head: the rest of the read is not HTTP. It is kept
-   * for the tunnel (a client may send its first frames without waiting for the 101), and
-   * llhttp no longer reads the socket.
+   * for the tunnel (a client may send its first frames without waiting for the 101).
    */
   private setUpgradeHead(rest: Buffer): void {
     const exchange = this.upgrading!;
     this.upgrading = null;
     exchange.upgradeHead = rest.length === 0 ? EMPTY : rest;
-    this.unconsume();
   }
 
   /**
@@ -254,19 +307,10 @@ export class Http1Connection {
    */
   takeOver(exchange: Exchange, watcher: DeadlineWatcher): Buffer {
     this.tunnel = watcher;
-    this.unconsume();
     this.socket.removeListener('data', this.onData);
     this.socket.removeListener('end', this.onEnd);
     exchange.onClientGone = null;
     return exchange.upgradeHead ?? EMPTY;
-  }
-
-  /** Stops llhttp reading the handle; further input arrives as 'data' events. */
-  private unconsume(): void {
-    if (!this.consumed) return;
-    this.consumed = false;
-    this.parser.unconsume();
-    this.socket.on('data', this.onData);
   }
 
   private onMessageBegin = (): number => {
@@ -328,7 +372,8 @@ export class Http1Connection {
     if (!body.complete) {
       this.parsing = exchange;
       this.requestDeadline = req.startTime + this.host.limits.requestTimeout;
-      this.wireMessageComplete(true);
+      if (contentLength > 0) this.rawRemaining = contentLength;
+      else this.wireMessageComplete(true); // chunked: llhttp frames it
     }
     if (upgrade) {
       // llhttp stops parsing at an upgrade; what follows is not HTTP/1.1 we can frame: it goes
@@ -338,7 +383,9 @@ export class Http1Connection {
       this.upgrading = exchange;
     }
     this.enqueue(exchange, rejection);
-    return 0;
+    // RFC 9112 §6.2: a Content-Length body is exactly that many bytes, relayed raw by onChunk;
+    // 2 makes llhttp stop right after the head (as for an upgrade) and report where it ended.
+    return this.rawRemaining > 0 ? 2 : 0;
   };
 
   private onBody = (chunk: Buffer): void => {
@@ -360,14 +407,18 @@ export class Http1Connection {
     const trailers = this.headerParts;
     this.headerParts = [];
     this.urlPart = '';
-    const parsing = this.parsing;
-    if (parsing !== null) {
-      this.parsing = null;
-      this.requestDeadline = 0;
-      if (trailers.length > 0) parsing.req.body.trailers = forwardableTrailers(trailers);
-      parsing.req.body.end();
-    }
+    this.endBody(trailers.length > 0 ? trailers : null);
   };
+
+  /** The request body has been read to its end (llhttp's message complete, or its last raw byte). */
+  private endBody(trailers: string[] | null): void {
+    const parsing = this.parsing;
+    if (parsing === null) return;
+    this.parsing = null;
+    this.requestDeadline = 0;
+    if (trailers !== null) parsing.req.body.trailers = forwardableTrailers(trailers);
+    parsing.req.body.end();
+  }
 
   private enqueue(exchange: Exchange, rejection: ProxyError | null): void {
     if (rejection !== null) {
@@ -431,7 +482,6 @@ export class Http1Connection {
     this.ending = true;
     this.queue.length = 0;
     this.parsing = null;
-    this.unconsume();
     this.socket.end();
     this.readingPaused = false;
     startReading(this.socket);
@@ -506,10 +556,6 @@ export class Http1Connection {
     if (this.closed) return;
     this.closed = true;
     this.headersDeadline = this.requestDeadline = this.idleDeadline = 0;
-    if (this.consumed) {
-      this.consumed = false;
-      this.parser.unconsume();
-    }
     this.parser.remove();
     if (freeParsers.length < 256) freeParsers.push(this.parser);
     else this.parser.free();

@@ -14,11 +14,6 @@ export interface LlhttpParser {
   close(): void;
   free(): void;
   remove(): void;
-  /** Reads straight from a stream handle in C++ (no 'data' events); kOnExecute reports each read. */
-  consume(handle: object): void;
-  unconsume(): void;
-  /** A copy of the read being parsed (valid inside kOnExecute): where an upgrade's following bytes are. */
-  getCurrentBuffer(): Buffer;
   [callback: number]: unknown;
 }
 
@@ -37,7 +32,6 @@ interface HttpParserClass {
   readonly kOnHeadersComplete: number;
   readonly kOnBody: number;
   readonly kOnMessageComplete: number;
-  readonly kOnExecute: number;
   readonly kLenientNone: number;
 }
 
@@ -68,7 +62,7 @@ export function socketHandle(socket: import('node:net').Socket): SocketHandle | 
   return (socket as unknown as { _handle?: SocketHandle | null })._handle ?? undefined;
 }
 
-/** Stops reading a socket, also when a consumed handle feeds llhttp directly (pause() would not). */
+/** Stops reading a socket, also one whose reads go to a callback rather than 'data' (user-read-buffer.ts). */
 export function stopReading(socket: import('node:net').Socket): void {
   socket.pause();
   const handle = socketHandle(socket);

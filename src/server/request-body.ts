@@ -11,6 +11,12 @@ export interface BodySink {
   onData(chunk: Buffer): boolean;
   onEnd(): void;
   onError(err: ProxyError): void;
+  /**
+   * Whether chunks handed to onData may still be referenced (queued for a socket). Chunks can
+   * be views of a read buffer the client connection reuses; absent means "maybe": the
+   * connection then reads into a new buffer.
+   */
+  retainsData?(): boolean;
 }
 
 export class RequestBody {
@@ -78,6 +84,13 @@ export class RequestBody {
 
   get error(): ProxyError | null {
     return this.failed;
+  }
+
+  /** Whether chunks pushed so far may still be referenced: held here, or queued by the sink. */
+  retainsInput(): boolean {
+    if (this.held !== null) return true;
+    const sink = this.sink;
+    return sink !== null && (sink.retainsData === undefined || sink.retainsData());
   }
 
   /** Consumer: start receiving. Held chunks are delivered first. */

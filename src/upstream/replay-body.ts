@@ -80,6 +80,12 @@ export class ReplayableBody implements BodySource, BodySink {
     this.sink?.onError(err);
   }
 
+  retainsData(): boolean {
+    // The recorded copies are this body's own; only the live sink may hold the client's bytes.
+    const sink = this.sink;
+    return sink !== null && (sink.retainsData === undefined || sink.retainsData());
+  }
+
   /** Gives the current sink the recorded chunks it has not had, then the live rest. */
   private replay(): void {
     const sink = this.sink;

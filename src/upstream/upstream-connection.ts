@@ -295,6 +295,11 @@ export class UpstreamConnection implements BodySink {
     this.fail(err);
   }
 
+  retainsData(): boolean {
+    // Small chunks are copied by writeJoined; larger ones stay referenced only while queued.
+    return this.socket.writableLength > 0;
+  }
+
   private onBodyDrain = (): void => {
     this.body?.resume();
   };
