@@ -9,6 +9,7 @@
 import { pino } from 'pino';
 import type { LoggingConfig } from './config.js';
 import { isoTime, jsonString } from './json-text.js';
+import { escapeLogItem } from './log-item-escape.js';
 
 /** What is known about a request when it ends. */
 export interface AccessRecord {
@@ -141,8 +142,9 @@ function clfTime(ms: number): string {
   return `${p(d.getUTCDate())}/${MONTHS[d.getUTCMonth()]}/${d.getUTCFullYear()}:${p(d.getUTCHours())}:${p(d.getUTCMinutes())}:${p(d.getUTCSeconds())} +0000`;
 }
 
+/** A header value in double quotes, escaped (escapeLogItem); "-" when absent, as httpd. */
 function quoted(v: string | undefined): string {
-  return v === undefined ? '"-"' : jsonString(v);
+  return v === undefined ? '"-"' : `"${escapeLogItem(v)}"`;
 }
 
 /**
@@ -166,7 +168,7 @@ export function createAccessLog(config: LoggingConfig['accessLog']): AccessLog {
       clientHeaders: true,
       write(r) {
         dest.write(
-          `${r.clientIp} - - [${clfTime(r.time)}] "${r.method} ${r.path} ${r.httpVersion}" ${r.status} ${r.bytesOut} ${quoted(r.referer)} ${quoted(r.userAgent)}\n`,
+          `${escapeLogItem(r.clientIp)} - - [${clfTime(r.time)}] "${escapeLogItem(r.method)} ${escapeLogItem(r.path)} ${r.httpVersion}" ${r.status} ${r.bytesOut} ${quoted(r.referer)} ${quoted(r.userAgent)}\n`,
         );
       },
       flush: () => dest.flushSync(),
