@@ -105,6 +105,11 @@ export class RuntimeHolder implements AdminHost {
         sharedMetrics.inFlight++;
         inner.reject(req, res, err);
       },
+      answer(req, res, status, headers, body, answeredBy) {
+        holder.current.inFlight++;
+        sharedMetrics.inFlight++;
+        inner.answer(req, res, status, headers, body, answeredBy);
+      },
     };
   }
 

@@ -21,6 +21,7 @@ import { serveEncodedHit } from './compressed-hit.js';
 import { respondEncoded } from './compressed-respond.js';
 import { forward } from './forward.js';
 import type { CompiledRoute, CompiledUpstream, Runtime } from './runtime.js';
+import { listenerRoute } from './listener-route.js';
 import { Session } from './session.js';
 import { parseTarget } from './request-target.js';
 import { openWebSocket } from './websocket.js';
@@ -42,6 +43,24 @@ export function createPipeline(runtime: () => Runtime): RequestHandler {
       // A bad head has no headers; a request refused at the guard keeps the client's id.
       session.requestId = requestIdFrom(session.header('x-request-id'));
       fail(session, err);
+    },
+    answer(req, res, status, headers, body, answeredBy) {
+      const s = new Session(req, res, runtime());
+      s.requestId = requestIdFrom(s.header('x-request-id'));
+      const target = parseTarget(req);
+      if (target instanceof ProxyError) s.path = req.target; // logged as sent (an answer needs no canonical path)
+      else {
+        s.host = target.host;
+        s.path = target.path;
+        s.query = target.query;
+      }
+      s.route = listenerRoute(answeredBy);
+      try {
+        res.send(status, [...headers, 'X-Request-Id', s.requestId], body);
+        log(s);
+      } catch (err) {
+        fail(s, toProxyError(err));
+      }
     },
   };
 }

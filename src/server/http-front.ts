@@ -12,6 +12,10 @@
  * Requests it cannot place (no usable Host, a target in authority- or asterisk-form) are
  * refused through the normal guard path (400, logged, connection closed). Listeners needing
  * neither feature do not get this wrapper (no cost on their path).
+ *
+ * Its answers go out through the pipeline's `answer` (RequestHandler), so each one gets an
+ * X-Request-Id, one access-log line and its count in the request metrics, under the route
+ * names ACME_HTTP01_ROUTE and REDIRECT_TO_HTTPS_ROUTE (docs/access-log.md).
  */
 import { ProxyError } from '../errors/index.js';
 import { HTTP01_PREFIX, type ChallengeStore } from './acme/challenge-store.js';
@@ -63,6 +67,11 @@ function challengeToken(target: string): string | undefined {
 
 const PLAIN = ['Content-Type', 'text/plain', 'Cache-Control', 'no-store'];
 
+/** Route name of the answers to ACME HTTP-01 challenge paths (200 key authorization, 404 unknown token). */
+export const ACME_HTTP01_ROUTE = '(acme-http-01)';
+/** Route name of redirectToHttps' 308 answers. */
+export const REDIRECT_TO_HTTPS_ROUTE = '(redirect-to-https)';
+
 /** Wraps the pipeline for a plain listener that answers challenges and/or redirects. */
 export function createHttpFront(options: HttpFrontOptions): RequestHandler {
   const { inner, challenges, httpsPort } = options;
@@ -71,18 +80,21 @@ export function createHttpFront(options: HttpFrontOptions): RequestHandler {
       const token = challengeToken(req.target);
       if (token !== undefined) {
         const answer = req.method === 'GET' || req.method === 'HEAD' ? challenges?.httpAnswer(token) : undefined;
-        if (answer !== undefined) return res.send(200, ['Date', httpDate(), ...PLAIN], answer);
-        if (httpsPort !== undefined) return res.send(404, ['Date', httpDate(), ...PLAIN], 'unknown ACME challenge token\n');
+        if (answer !== undefined) return inner().answer(req, res, 200, ['Date', httpDate(), ...PLAIN], answer, ACME_HTTP01_ROUTE);
+        if (httpsPort !== undefined) return inner().answer(req, res, 404, ['Date', httpDate(), ...PLAIN], 'unknown ACME challenge token\n', ACME_HTTP01_ROUTE);
       }
       if (httpsPort === undefined) return inner().handle(req, res);
       const address = addressOf(req);
       if (address instanceof ProxyError) return address;
       const port = httpsPort();
       const location = `https://${address.host}${port === 443 ? '' : `:${port}`}${address.pathAndQuery}`;
-      res.send(308, ['Date', httpDate(), 'Location', location, 'Content-Type', 'text/plain'], `Redirecting to ${location}\n`);
+      inner().answer(req, res, 308, ['Date', httpDate(), 'Location', location, 'Content-Type', 'text/plain'], `Redirecting to ${location}\n`, REDIRECT_TO_HTTPS_ROUTE);
     },
     reject(req, res, err) {
       inner().reject(req, res, err);
+    },
+    answer(req, res, status, headers, body, answeredBy) {
+      inner().answer(req, res, status, headers, body, answeredBy);
     },
   };
 }

@@ -27,6 +27,12 @@ export interface RequestHandler {
   handle(req: DownstreamRequest, res: ClientResponse): ProxyError | void;
   /** Answers (and logs) a request that failed before it could be handled. */
   reject(req: DownstreamRequest, res: ClientResponse, err: ProxyError): void;
+  /**
+   * Sends an answer a listener gives itself before routing (server/http-front.ts: ACME HTTP-01,
+   * redirectToHttps) and logs and counts it like any request, under the route name
+   * `answeredBy` (a name in parentheses, which says no configured route answered).
+   */
+  answer(req: DownstreamRequest, res: ClientResponse, status: number, headers: readonly string[], body: string, answeredBy: string): void;
 }
 
 /** What a connection needs from its listener. */

@@ -93,6 +93,15 @@ describe('ACME with Pebble', { skip, timeout: 90_000 }, () => {
       assert.equal(redirect.status, 308);
       assert.equal(redirect.headers.location, `https://acme.test:${tlsPort}/x`);
       assert.doesNotMatch(proxy.stderr(), /PRIVATE KEY/, 'keys are never logged');
+      // Pebble's validations (one per domain at least) were answered by the listener and logged.
+      const challenges = await proxy.waitForLog((r) => r.route === '(acme-http-01)', { count: 2 });
+      assert.ok(challenges.length >= 2, JSON.stringify(challenges));
+      for (const c of challenges) {
+        assert.equal(c.status, 200);
+        assert.match(c.path, /^\/\.well-known\/acme-challenge\/[\w-]+$/);
+      }
+      const [redirected] = await proxy.waitForLog((r) => r.route === '(redirect-to-https)' && r.path === '/x');
+      assert.equal(redirected?.status, 308);
     } finally {
       await proxy.close();
     }
