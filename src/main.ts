@@ -1,5 +1,6 @@
 /** Starting and stopping a Barbican instance from a validated config. */
 import type { ClusterView } from './admin/cluster.js';
+import type { TargetStateRegistry } from './balancer/index.js';
 import type { AdminHost, ReloadReport } from './admin/host.js';
 import { startAdminServer, type AdminServer } from './admin/server.js';
 import type { Config } from './config/schema.js';
@@ -32,6 +33,8 @@ export interface InstanceOptions {
   adminReload?: (trigger: string) => Promise<ReloadReport>;
   /** workers > 1 (worker 1): every worker, for the dashboard and /api/status. */
   cluster?: ClusterView;
+  /** The target states to build with (workers: one that already holds the instance's drains). */
+  registry?: TargetStateRegistry;
 }
 
 /** The holder as the admin API sees it, with its reload replaced and the other workers in view. */
@@ -44,13 +47,20 @@ function adminHost(holder: RuntimeHolder, reload: ((trigger: string) => Promise<
     lastReload: () => holder.lastReload(),
     connections: () => holder.connections(),
     inFlight: () => holder.inFlight(),
+    setDraining: (targetId, draining) => holder.setDraining(targetId, draining),
   };
 }
 
 export async function startInstance(config: Config, logger: Logger = createLogger(config.logging.level), options: InstanceOptions = {}): Promise<Instance> {
   let listeners: ListenerGroup | undefined;
   // The runtime is read through the holder on every request, so a reload swaps one reference.
-  const holder = new RuntimeHolder({ config, logger, configFile: options.configFile, connections: () => listeners?.connectionCount ?? 0 });
+  const holder = new RuntimeHolder({
+    config,
+    logger,
+    configFile: options.configFile,
+    connections: () => listeners?.connectionCount ?? 0,
+    ...(options.registry === undefined ? {} : { registry: options.registry }),
+  });
   const pipeline = holder.count(createPipeline(() => holder.current));
   listeners = new ListenerGroup({
     listeners: config.listeners,

@@ -40,12 +40,17 @@ export interface RuntimeHolderOptions {
   configFile: string | undefined;
   /** Open client connections (from the listeners). */
   connections(): number;
+  /**
+   * The target states to build with (default: a new registry). A worker passes its own, which
+   * already holds the instance's drains when the first runtime is built (workers/worker.ts).
+   */
+  registry?: TargetStateRegistry;
 }
 
 export class RuntimeHolder implements AdminHost {
   /** The runtime new requests are handled by. */
   current: Runtime;
-  private readonly registry = new TargetStateRegistry();
+  private readonly registry: TargetStateRegistry;
   private readonly logger: Logger;
   private readonly configFile: string | undefined;
   /** The config the process started with: listeners and admin address stay as bound. */
@@ -62,6 +67,7 @@ export class RuntimeHolder implements AdminHost {
     this.logger = options.logger;
     this.configFile = options.configFile;
     this.boundConfig = options.config;
+    this.registry = options.registry ?? new TargetStateRegistry();
     this.current = buildRuntime(options.config, options.logger, this.registry, undefined, bindState(options.config, options.logger));
   }
 
@@ -79,6 +85,15 @@ export class RuntimeHolder implements AdminHost {
 
   inFlight(): number {
     return sharedMetrics.inFlight;
+  }
+
+  setDraining(targetId: string, draining: boolean): boolean {
+    return this.registry.setDraining(targetId, draining, Date.now());
+  }
+
+  /** The ids (`<upstream>|<url>`) of the targets of the running configuration. */
+  targetIds(): string[] {
+    return this.registry.ids();
   }
 
   /**

@@ -65,9 +65,33 @@ export interface ClusterReading {
   workers: WorkerEntry[];
 }
 
+/**
+ * How one worker slot took a drain or undrain:
+ * - `applied`: the worker has it (it answered);
+ * - `not-configured`: it answered, but its configuration has no such target (it cannot send
+ *   there; a worker whose file changed under it, for instance);
+ * - `no-answer`: it serves but did not answer in time (stuck or dying): it may still send to
+ *   the target;
+ * - `starting`, `restarting`: no serving process now; the one that starts reads the instance's
+ *   drains before it serves.
+ */
+export type DrainSlotState = 'applied' | 'not-configured' | 'no-answer' | 'starting' | 'restarting';
+
+export interface DrainSlot {
+  slot: number;
+  pid: number | null;
+  state: DrainSlotState;
+}
+
 export interface ClusterView {
   /** Asks every worker for its report and the metric `families` named (bounded in time). */
   read(families: readonly string[]): Promise<ClusterReading>;
+  /**
+   * Drains (or undrains) the target `targetId` (`<upstream>|<url>`) in every worker, and in every
+   * worker started later (a crash restart) until undrained; answers once each serving worker
+   * has applied it or the time allowed is over.
+   */
+  setDraining(targetId: string, draining: boolean): Promise<DrainSlot[]>;
 }
 
 /** One target of the instance: every worker's view of it combined (see the rules above). */

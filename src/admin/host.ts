@@ -29,6 +29,12 @@ export interface AdminHost {
   connections(): number;
   /** Requests in flight across all runtimes. */
   inFlight(): number;
+  /**
+   * Drains (or undrains) the target `targetId` (`<upstream>|<url>`) in this process; kept across
+   * reloads that keep the target. Returns whether this process's configuration has the target.
+   * With workers the admin API goes through `cluster.setDraining` instead, which reaches every one.
+   */
+  setDraining(targetId: string, draining: boolean): boolean;
   /** workers > 1: every worker, for the dashboard and /api/status (undefined: one process). */
   readonly cluster?: ClusterView;
 }

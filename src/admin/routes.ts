@@ -43,7 +43,14 @@ function sameUrl(a: string, b: string): boolean {
   return a.replace(/\/+$/, '') === b.replace(/\/+$/, '');
 }
 
-function setDraining(host: AdminHost, req: AdminRequest, draining: boolean): AdminReply {
+/**
+ * POST /api/targets/drain and /undrain: the target leaves (or rejoins) the rotation; requests
+ * already sent to it finish. It stays drained across reloads that keep it. With workers, every
+ * worker applies it (through the supervisor, which also tells workers restarted later) and the
+ * answer waits for each serving worker: 200 once all have it, 504 DRAIN_INCOMPLETE naming the
+ * workers that did not answer (the drain stays recorded; ask again to confirm).
+ */
+async function setDraining(host: AdminHost, req: AdminRequest, draining: boolean): Promise<AdminReply> {
   const upstreamName = param(req, 'upstream');
   const url = param(req, 'target');
   if (upstreamName === undefined || url === undefined) return adminError(400, 'BAD_REQUEST', 'name the target: upstream and target (its url), in a JSON body or the query');
@@ -51,13 +58,16 @@ function setDraining(host: AdminHost, req: AdminRequest, draining: boolean): Adm
   if (upstream === undefined) return adminError(404, 'UNKNOWN_UPSTREAM', `no upstream ${JSON.stringify(upstreamName)}`);
   const target = upstream.targets.find((t) => sameUrl(t.url, url));
   if (target === undefined) return adminError(404, 'UNKNOWN_TARGET', `upstream ${upstreamName} has no target ${JSON.stringify(url)}`);
-  const state = target.state;
-  if (state.draining !== draining) {
-    state.draining = draining;
-    // Back in rotation: slow start (if configured) ramps it up from now.
-    if (!draining) state.availableSince = Date.now();
+  if (host.cluster === undefined) {
+    host.setDraining(target.state.id, draining);
+    return json(200, { upstream: upstreamName, target: targetStatus(target, Date.now()) });
   }
-  return json(200, { upstream: upstreamName, target: targetStatus(target, Date.now()) });
+  const workers = await host.cluster.setDraining(target.state.id, draining);
+  const body = { upstream: upstreamName, target: targetStatus(target, Date.now()), workers };
+  const silent = workers.filter((w) => w.state === 'no-answer').map((w) => w.slot);
+  if (silent.length === 0) return json(200, body);
+  const message = `worker${silent.length > 1 ? 's' : ''} ${silent.join(', ')} did not confirm the ${draining ? 'drain' : 'undrain'} in time and may still ${draining ? 'send requests to' : 'keep out'} the target; the others have it`;
+  return json(504, { error: { code: 'DRAIN_INCOMPLETE', message }, ...body });
 }
 
 export type Endpoint = (host: AdminHost, req: AdminRequest, metrics: ProxyMetrics) => AdminReply | Promise<AdminReply>;

@@ -78,6 +78,13 @@ export class TargetState {
  */
 export class TargetStateRegistry {
   private readonly states = new Map<string, TargetState>();
+  /**
+   * Ids an operator drained (admin API), kept apart from the states so that a drain can be
+   * given before the state exists: a worker (server.workers > 1) is told the instance's drains
+   * before it builds its first runtime, so a worker restarted after a crash never sends a
+   * request to a drained target. Like the states, forgotten for targets a reload removes.
+   */
+  private readonly drained = new Set<string>();
   /** Settings of kept states as they were before the build in progress changed them. */
   private readonly previous = new Map<TargetState, { weight: number; backup: boolean; slowStart: number }>();
 
@@ -91,6 +98,7 @@ export class TargetStateRegistry {
     let state = this.states.get(id);
     if (state === undefined) {
       state = new TargetState(id, url, options);
+      state.draining = this.drained.has(id);
       this.states.set(id, state);
     } else {
       if (!this.previous.has(state)) this.previous.set(state, { weight: state.weight, backup: state.backup, slowStart: state.slowStart });
@@ -116,8 +124,32 @@ export class TargetStateRegistry {
     this.previous.clear();
   }
 
-  /** Forgets states whose ids are not in `keep` (targets the current config no longer has). */
+  /** Forgets states whose ids are not in `keep` (targets the current config no longer has), and their drains. */
   retain(keep: ReadonlySet<string>): void {
     for (const id of this.states.keys()) if (!keep.has(id)) this.states.delete(id);
+    for (const id of this.drained) if (!keep.has(id)) this.drained.delete(id);
+  }
+
+  /**
+   * Takes the target `id` (`<upstream>|<url>`) out of rotation, or puts it back (an operator's
+   * drain, undrain). Remembered for a state built later too. Returns whether a state with this
+   * id exists (the running configuration has the target).
+   */
+  setDraining(id: string, draining: boolean, now: number): boolean {
+    if (draining) this.drained.add(id);
+    else this.drained.delete(id);
+    const state = this.states.get(id);
+    if (state === undefined) return false;
+    if (state.draining !== draining) {
+      state.draining = draining;
+      // Back in rotation: slow start (if configured) ramps it up from now.
+      if (!draining) state.availableSince = now;
+    }
+    return true;
+  }
+
+  /** The ids of every target that exists now (after a reload: the ones the new configuration has). */
+  ids(): string[] {
+    return [...this.states.keys()];
   }
 }

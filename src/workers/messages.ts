@@ -3,7 +3,7 @@
  * is one member of a tagged union, checked on arrival by its `type`, so neither side handles
  * an unknown shape.
  */
-import type { WorkerReport } from '../admin/cluster.js';
+import type { DrainSlot, WorkerReport } from '../admin/cluster.js';
 import type { ReloadReport } from '../admin/host.js';
 import type { MetricFamilySnapshot } from '../observability/metrics.js';
 import type { BoundListener } from '../server/listeners.js';
@@ -14,8 +14,8 @@ export type WorkerMessage =
   | { type: 'ready'; listeners: BoundListener[]; admin: { host: string; port: number } | null }
   /** The instance could not start; the worker exits next. */
   | { type: 'failed'; message: string }
-  /** Answer to `reload`. */
-  | { type: 'reloaded'; id: number; report: ReloadReport }
+  /** Answer to `reload`; `targets`: the ids of the targets its configuration has now (drains of others are forgotten). */
+  | { type: 'reloaded'; id: number; report: ReloadReport; targets: string[] }
   /** Answer to `collect-metrics`: this worker's registry. */
   | { type: 'metrics'; id: number; families: MetricFamilySnapshot[] }
   /** The admin listener (worker 1) asks for every worker's registry. */
@@ -25,7 +25,13 @@ export type WorkerMessage =
   /** The admin listener (worker 1: dashboard, /api/status) asks for every worker's report and these metric families. */
   | { type: 'cluster-status-request'; id: number; families: string[] }
   /** Answer to `collect-status`: this worker's report and the families asked for. */
-  | { type: 'status'; id: number; report: WorkerReport; families: MetricFamilySnapshot[] };
+  | { type: 'status'; id: number; report: WorkerReport; families: MetricFamilySnapshot[] }
+  /** The admin listener (worker 1) asks to drain or undrain a target in every worker. */
+  | { type: 'drain-request'; id: number; target: string; draining: boolean }
+  /** Answer to `set-draining`: whether this worker's configuration has the target. */
+  | { type: 'draining-set'; id: number; known: boolean }
+  /** A starting worker asks for the instance's drained targets, before it builds its runtime. */
+  | { type: 'drain-state-request'; id: number };
 
 /** One worker slot in a `cluster-status` answer; report and families are null when it did not answer in time. */
 export interface SlotStatus {
@@ -44,11 +50,14 @@ export type SupervisorMessage =
   | { type: 'rolling-reload-done'; id: number; report: ReloadReport }
   | { type: 'collect-status'; id: number; families: string[] }
   | { type: 'cluster-status'; id: number; workers: SlotStatus[] }
+  | { type: 'set-draining'; id: number; target: string; draining: boolean }
+  | { type: 'drain-done'; id: number; workers: DrainSlot[] }
+  | { type: 'drain-state'; id: number; targets: string[] }
   | { type: 'shutdown' }
   | { type: 'reopen-logs' };
 
-const WORKER_TYPES: ReadonlySet<string> = new Set(['ready', 'failed', 'reloaded', 'metrics', 'cluster-metrics-request', 'rolling-reload-request', 'cluster-status-request', 'status']);
-const SUPERVISOR_TYPES: ReadonlySet<string> = new Set(['reload', 'collect-metrics', 'cluster-metrics', 'rolling-reload-done', 'collect-status', 'cluster-status', 'shutdown', 'reopen-logs']);
+const WORKER_TYPES: ReadonlySet<string> = new Set(['ready', 'failed', 'reloaded', 'metrics', 'cluster-metrics-request', 'rolling-reload-request', 'cluster-status-request', 'status', 'drain-request', 'draining-set', 'drain-state-request']);
+const SUPERVISOR_TYPES: ReadonlySet<string> = new Set(['reload', 'collect-metrics', 'cluster-metrics', 'rolling-reload-done', 'collect-status', 'cluster-status', 'set-draining', 'drain-done', 'drain-state', 'shutdown', 'reopen-logs']);
 
 function tagged(value: unknown, types: ReadonlySet<string>): boolean {
   if (value === null || typeof value !== 'object') return false;

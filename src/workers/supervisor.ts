@@ -6,6 +6,12 @@
  * at a time, stopping at the first refusal: an invalid file is refused by the first worker and
  * the others are never asked), turns SIGTERM/SIGINT into a graceful shutdown of every worker,
  * and relays the admin listener's (worker 1) requests for every worker's metrics.
+ *
+ * It also holds the instance's drained targets (POST /api/targets/drain): a drain is sent to
+ * every worker, and a worker that starts (after a crash) asks for the set before it builds its
+ * runtime, so a drained target stays drained in every process until it is undrained. A
+ * successful reload forgets drains of targets the new configuration no longer has, as a
+ * single process does (balancer/target-state.ts).
  */
 import cluster, { type Worker } from 'node:cluster';
 import type { ReloadReport } from '../admin/host.js';
@@ -14,6 +20,7 @@ import { createLogger, type Logger } from '../observability/logger.js';
 import type { MetricFamilySnapshot } from '../observability/metrics.js';
 import type { BoundListener } from '../server/listeners.js';
 import { Backoff } from './backoff.js';
+import type { DrainSlot } from '../admin/cluster.js';
 import { isWorkerMessage, WORKER_COUNT_ENV, WORKER_SLOT_ENV, type SlotStatus, type SupervisorMessage, type WorkerMessage } from './messages.js';
 
 /** How long a worker may take to answer for its metrics before the scrape goes without it. */
@@ -26,6 +33,11 @@ const METRICS_TIMEOUT_MS = 2_000;
 const STATUS_TIMEOUT_MS = 800;
 /** How long one worker's reload may take before the rolling reload moves on. */
 const RELOAD_TIMEOUT_MS = 30_000;
+/**
+ * How long a serving worker may take to apply a drain or undrain before the admin API answers
+ * without it (applying is setting one flag: only a stuck worker misses this).
+ */
+const DRAIN_TIMEOUT_MS = 2_000;
 /** Beyond server.shutdownTimeout, how long a draining worker gets before it is killed. */
 const EXIT_GRACE_MS = 5_000;
 
@@ -52,6 +64,8 @@ export class Supervisor {
   private reloads: Promise<unknown> = Promise.resolve();
   /** The status gathering under way, by families asked: concurrent questions share it. */
   private readonly gatheringStatus = new Map<string, Promise<SlotStatus[]>>();
+  /** Drained target ids (`<upstream>|<url>`): told to every worker, and to each one that starts. */
+  private readonly drained = new Set<string>();
   /** Where worker 1 runs the admin listener. */
   private adminAddress: { host: string; port: number } | null = null;
   private startup: { resolve: () => void; reject: (err: Error) => void } | undefined;
@@ -97,7 +111,8 @@ export class Supervisor {
         return;
       case 'reloaded':
       case 'metrics':
-      case 'status': {
+      case 'status':
+      case 'draining-set': {
         const reply = this.replies.get(message.id);
         this.replies.delete(message.id);
         reply?.(message);
@@ -111,6 +126,12 @@ export class Supervisor {
         return;
       case 'rolling-reload-request':
         void this.rollingReload(message.trigger).then((report) => this.send(worker, { type: 'rolling-reload-done', id: message.id, report }));
+        return;
+      case 'drain-request':
+        void this.setDraining(message.target, message.draining).then((workers) => this.send(worker, { type: 'drain-done', id: message.id, workers }));
+        return;
+      case 'drain-state-request':
+        this.send(worker, { type: 'drain-state', id: message.id, targets: [...this.drained] });
         return;
     }
   }
@@ -201,6 +222,31 @@ export class Supervisor {
     return gathering;
   }
 
+  /**
+   * Drains (or undrains) `target` in every worker: the serving ones are asked and waited for
+   * (DRAIN_TIMEOUT_MS); a starting one is told too, and in any case asks for the set before it
+   * serves (it may have asked already, or not yet listen to messages).
+   */
+  private setDraining(target: string, draining: boolean): Promise<DrainSlot[]> {
+    if (draining) this.drained.add(target);
+    else this.drained.delete(target);
+    this.logger.info({ target, workers: this.count }, draining ? 'draining target in every worker' : 'undraining target in every worker');
+    return Promise.all(
+      this.slots.map(async (slot): Promise<DrainSlot> => {
+        const worker = slot.worker;
+        const pid = worker?.process.pid ?? null;
+        if (worker === undefined) return { slot: slot.index, pid, state: 'restarting' };
+        if (!slot.ready) {
+          this.send(worker, { type: 'set-draining', id: 0, target, draining });
+          return { slot: slot.index, pid, state: 'starting' };
+        }
+        const reply = await this.ask(worker, (id) => ({ type: 'set-draining', id, target, draining }), DRAIN_TIMEOUT_MS);
+        if (reply?.type !== 'draining-set') return { slot: slot.index, pid, state: 'no-answer' };
+        return { slot: slot.index, pid, state: reply.known ? 'applied' : 'not-configured' };
+      }),
+    );
+  }
+
   /** Reloads the workers one at a time (reloads queue behind each other). */
   rollingReload(trigger: string): Promise<ReloadReport> {
     const next = this.reloads.then(() => this.reloadEach(trigger));
@@ -224,6 +270,10 @@ export class Supervisor {
         for (const e of reply.report.errors) errors.add(e);
         break; // the same file is refused by every worker: stop at the first
       }
+      // A target the new configuration removed loses its drain (as in one process): were it
+      // added back later, it would come back in rotation.
+      const kept = new Set(reply.targets);
+      for (const id of this.drained) if (!kept.has(id)) this.drained.delete(id);
     }
     const report: ReloadReport = { ok: errors.size === 0, at: new Date().toISOString(), trigger, errors: [...errors], warnings: [...warnings] };
     if (report.ok) this.logger.info({ trigger, workers: this.count }, 'rolling reload done');

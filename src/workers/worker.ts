@@ -3,12 +3,15 @@
  * steered by the supervisor over IPC instead of by signals. It enforces 1/N of every rate limit
  * (limiter-registry.ts). Worker 1 also runs the admin listener: its /metrics merges every
  * worker's registry (asked through the supervisor) and its POST /api/reload asks the supervisor
- * for a rolling reload, so the admin API speaks for the whole cluster.
+ * for a rolling reload, so the admin API speaks for the whole cluster. Drains of targets come
+ * from the supervisor (every worker applies them; worker 1's admin API asks for them), and a
+ * starting worker asks for the instance's drained targets before it builds its runtime.
  */
 import type { ClusterView } from '../admin/cluster.js';
 import type { ReloadReport } from '../admin/host.js';
 import { WorkerReporter } from '../admin/worker-report.js';
 import { sharedLimiters } from '../access/limiter-registry.js';
+import { TargetStateRegistry } from '../balancer/index.js';
 import type { Config } from '../config/schema.js';
 import { startInstance, type Instance } from '../main.js';
 import { reopenAccessLogs } from '../observability/access-log.js';
@@ -23,6 +26,11 @@ const ASK_TIMEOUT_MS = 60_000;
  * own 800 ms per-worker limit; this only matters if the supervisor itself is stuck).
  */
 const STATUS_ASK_TIMEOUT_MS = 2_000;
+/**
+ * How long worker 1 waits for a drain to be applied everywhere (the supervisor answers after at
+ * most its own 2 s per-worker limit), and a starting worker for the drained targets.
+ */
+const DRAIN_ASK_TIMEOUT_MS = 5_000;
 
 function send(message: WorkerMessage): Promise<void> {
   return new Promise((resolve) => {
@@ -83,6 +91,11 @@ export async function runWorker(config: Config, configFile: string): Promise<voi
         }
         return { registry: aggregateRegistry(merged), workers: answer.workers.map(({ slot: s, pid, restarts, report }) => ({ slot: s, pid, restarts, report })) };
       },
+      async setDraining(target, draining) {
+        const answer = await ask((id) => ({ type: 'drain-request', id, target, draining }), DRAIN_ASK_TIMEOUT_MS);
+        if (answer.type !== 'drain-done') throw new Error('unexpected answer to a drain request');
+        return answer.workers;
+      },
     };
   }
   const rollingReload = async (trigger: string): Promise<ReloadReport> => {
@@ -91,17 +104,17 @@ export async function runWorker(config: Config, configFile: string): Promise<voi
     throw new Error('unexpected answer to a reload request');
   };
 
-  let instance: Instance;
-  try {
-    instance = await startInstance(config, logger, { configFile, admin, adminReload: rollingReload, ...(cluster === undefined ? {} : { cluster }) });
-  } catch (err) {
-    await send({ type: 'failed', message: err instanceof Error ? err.message : String(err) });
-    process.exit(1);
-  }
-
-  const reporter = new WorkerReporter(slot, instance.holder, sharedMetrics);
+  // Drains arrive from the supervisor at any time, also while the instance starts: they go to
+  // the target states directly (kept for states not built yet), so the listener is set first.
+  const registry = new TargetStateRegistry();
+  let instance: Instance | undefined;
   let stopping = false;
+  let stopAsked = false;
   const stop = (): void => {
+    if (instance === undefined) {
+      stopAsked = true; // stops once started
+      return;
+    }
     if (stopping) return;
     stopping = true;
     instance.shutdown().then(
@@ -112,13 +125,43 @@ export async function runWorker(config: Config, configFile: string): Promise<voi
       },
     );
   };
+  let reporter: WorkerReporter | undefined;
 
   process.on('message', (raw: unknown) => {
     if (!isSupervisorMessage(raw)) return;
     switch (raw.type) {
-      case 'reload':
-        void instance.holder.reload(raw.trigger).then((report) => send({ type: 'reloaded', id: raw.id, report }));
+      case 'set-draining': {
+        const known = registry.setDraining(raw.target, raw.draining, Date.now());
+        logger.info({ target: raw.target, known }, raw.draining ? 'target drained' : 'target undrained');
+        void send({ type: 'draining-set', id: raw.id, known });
         return;
+      }
+      case 'cluster-metrics':
+      case 'cluster-status':
+      case 'rolling-reload-done':
+      case 'drain-done':
+      case 'drain-state': {
+        const resolve = pending.get(raw.id);
+        pending.delete(raw.id);
+        resolve?.(raw);
+        return;
+      }
+      case 'shutdown':
+        stop();
+        return;
+      case 'reopen-logs':
+        reopenAccessLogs();
+        return;
+    }
+    // The rest needs a serving instance (the supervisor asks only workers that said ready).
+    const running = instance;
+    if (running === undefined || reporter === undefined) return;
+    switch (raw.type) {
+      case 'reload': {
+        const id = raw.id;
+        void running.holder.reload(raw.trigger).then((report) => send({ type: 'reloaded', id, report, targets: running.holder.targetIds() }));
+        return;
+      }
       case 'collect-metrics':
         void sharedMetrics.snapshot().then(
           (families: MetricFamilySnapshot[]) => send({ type: 'metrics', id: raw.id, families }),
@@ -133,22 +176,30 @@ export async function runWorker(config: Config, configFile: string): Promise<voi
         );
         return;
       }
-      case 'cluster-metrics':
-      case 'cluster-status':
-      case 'rolling-reload-done': {
-        const resolve = pending.get(raw.id);
-        pending.delete(raw.id);
-        resolve?.(raw);
-        return;
-      }
-      case 'shutdown':
-        stop();
-        return;
-      case 'reopen-logs':
-        reopenAccessLogs();
-        return;
     }
   });
+
+  // The instance's drained targets, before the first runtime is built: a worker restarted after
+  // a crash must not send one request to a target an operator drained.
+  try {
+    const state = await ask((id) => ({ type: 'drain-state-request', id }), DRAIN_ASK_TIMEOUT_MS);
+    if (state.type === 'drain-state') for (const target of state.targets) registry.setDraining(target, true, Date.now());
+  } catch (err) {
+    logger.warn({ err }, 'the supervisor did not say which targets are drained: starting with none');
+  }
+
+  try {
+    instance = await startInstance(config, logger, { configFile, admin, adminReload: rollingReload, registry, ...(cluster === undefined ? {} : { cluster }) });
+  } catch (err) {
+    await send({ type: 'failed', message: err instanceof Error ? err.message : String(err) });
+    process.exit(1);
+  }
+  reporter = new WorkerReporter(slot, instance.holder, sharedMetrics);
+  if (stopAsked) {
+    stop(); // the supervisor said shutdown while this worker was starting
+    return;
+  }
+
   // The supervisor owns the signals; a signal sent to the whole process group (a terminal's
   // Ctrl-C, a hangup) reaches it too and it tells each worker what to do.
   process.on('SIGHUP', () => undefined);

@@ -57,3 +57,29 @@ test('a build that fails leaves the kept targets with their old settings', () =>
   assert.equal(next.upstreams.get('app').targets[0].state, state);
   assert.equal(state.weight, 4);
 });
+
+test('drains: given before the state exists, kept across rebuilds, forgotten with the target', () => {
+  const registry = new TargetStateRegistry();
+  // A worker is told the instance's drains before it builds its first runtime.
+  assert.equal(registry.setDraining('app|http://b', true, 1000), false, 'no state yet');
+  const a = registry.get('app', 'http://a', { weight: 1 });
+  const b = registry.get('app', 'http://b', { weight: 1 });
+  assert.equal(a.draining, false);
+  assert.equal(b.draining, true, 'built drained');
+  assert.equal(a.isAvailable(2000), true);
+  assert.equal(b.isAvailable(2000), false);
+  // A rebuild that keeps the target keeps the drain.
+  registry.retain(new Set(['app|http://a', 'app|http://b']));
+  assert.equal(registry.get('app', 'http://b', { weight: 1 }).draining, true);
+  // Undrain: back in rotation, slow start counted from now.
+  assert.equal(registry.setDraining('app|http://b', false, 5000), true);
+  assert.equal(b.draining, false);
+  assert.equal(b.availableSince, 5000);
+  // Drained, then removed by a reload, then added back: it comes back in rotation (as a new target).
+  registry.setDraining('app|http://b', true, 6000);
+  registry.retain(new Set(['app|http://a']));
+  assert.deepEqual(registry.ids(), ['app|http://a']);
+  const again = registry.get('app', 'http://b', { weight: 1 });
+  assert.notEqual(again, b);
+  assert.equal(again.draining, false);
+});
