@@ -5,7 +5,7 @@
 // reload until the target is undrained.
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { adminRequest, startOrigin, startProxy } from '../helpers.mjs';
+import { adminRequest, rewriteConfig, startOrigin, startProxy } from '../helpers.mjs';
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
@@ -40,6 +40,28 @@ async function workerRequests(proxy) {
   return out;
 }
 
+function config(targets) {
+  return {
+    upstreams: { app: { targets: targets.map((url) => ({ url })) } },
+    routes: [{ name: 'main', upstream: 'app' }],
+    server: { workers: 2, shutdownTimeout: '2s' },
+    admin: { address: '127.0.0.1:0' },
+    logging: { level: 'info', accessLog: { format: 'off' } },
+  };
+}
+
+/** Kills worker `slot` and waits until a new process serves it; resolves the new pid. */
+async function crashAndWait(proxy, slot) {
+  const pids = await workerPids(proxy);
+  process.kill(pids[slot], 'SIGKILL');
+  let now = {};
+  for (const deadline = Date.now() + 30_000; Date.now() < deadline; await sleep(200)) {
+    now = await workerPids(proxy);
+    if (now[slot] !== undefined && now[slot] !== pids[slot]) return now[slot];
+  }
+  assert.fail(`worker ${slot} was not replaced within 30 s`);
+}
+
 describe('drain with workers: 2', { timeout: 120_000 }, () => {
   let a;
   let b;
@@ -48,16 +70,7 @@ describe('drain with workers: 2', { timeout: 120_000 }, () => {
   before(async () => {
     a = await startOrigin((req, res) => res.end('a'));
     b = await startOrigin((req, res) => res.end('b'));
-    proxy = await startProxy(
-      {
-        upstreams: { app: { targets: [{ url: a.url }, { url: b.url }] } },
-        routes: [{ name: 'main', upstream: 'app' }],
-        server: { workers: 2, shutdownTimeout: '2s' },
-        admin: { address: '127.0.0.1:0' },
-        logging: { level: 'info', accessLog: { format: 'off' } },
-      },
-      { timeoutMs: 20_000 },
-    );
+    proxy = await startProxy(config([a.url, b.url]), { timeoutMs: 20_000 });
   });
   after(async () => {
     await proxy?.close('SIGKILL');
@@ -93,14 +106,7 @@ describe('drain with workers: 2', { timeout: 120_000 }, () => {
   });
 
   it('a worker restarted after a crash keeps the drain', async () => {
-    const pids = await workerPids(proxy);
-    process.kill(pids[2], 'SIGKILL');
-    let now = {};
-    for (const deadline = Date.now() + 30_000; Date.now() < deadline; await sleep(200)) {
-      now = await workerPids(proxy);
-      if (now[2] !== undefined && now[2] !== pids[2]) break;
-    }
-    assert.ok(now[2] !== undefined && now[2] !== pids[2], 'worker 2 was replaced');
+    await crashAndWait(proxy, 2);
     const before = await workerRequests(proxy);
     const seenB = b.requests.length;
     assert.deepEqual(await send(proxy, N), { 200: N });
@@ -130,6 +136,48 @@ describe('drain with workers: 2', { timeout: 120_000 }, () => {
     assert.equal(t.draining, false);
     assert.equal(t.available, true);
     assert.equal(t.workers.draining, 0);
+  });
+
+  it('a worker that does not answer is named (504 DRAIN_INCOMPLETE) and applies the drain once it runs again', async () => {
+    const pids = await workerPids(proxy);
+    process.kill(pids[2], 'SIGSTOP');
+    let res;
+    try {
+      res = await adminRequest(proxy, '/api/targets/drain', { method: 'POST', json: { upstream: 'app', target: b.url } });
+    } finally {
+      process.kill(pids[2], 'SIGCONT');
+    }
+    assert.equal(res.status, 504, res.body.toString());
+    const body = res.json();
+    assert.equal(body.error.code, 'DRAIN_INCOMPLETE');
+    assert.match(body.error.message, /worker 2 did not confirm/);
+    assert.deepEqual(body.workers.map((w) => [w.slot, w.state]), [[1, 'applied'], [2, 'no-answer']]);
+    // The message was queued: the resumed worker applies it.
+    let t;
+    for (const deadline = Date.now() + 10_000; Date.now() < deadline; await sleep(100)) {
+      t = await targetStatus(proxy, b.url);
+      if (t.workers.draining === 2) break;
+    }
+    assert.equal(t.workers.draining, 2, JSON.stringify(t));
+    const undrained = await adminRequest(proxy, '/api/targets/undrain', { method: 'POST', json: { upstream: 'app', target: b.url } });
+    assert.equal(undrained.status, 200);
+  });
+
+  it('a reload that removes a drained target forgets the drain, in every worker and for restarted ones', async () => {
+    assert.equal((await adminRequest(proxy, '/api/targets/drain', { method: 'POST', json: { upstream: 'app', target: b.url } })).status, 200);
+    rewriteConfig(proxy, config([a.url]));
+    assert.equal((await adminRequest(proxy, '/api/reload', { method: 'POST' })).status, 200);
+    assert.equal(await targetStatus(proxy, b.url), undefined, 'b is gone');
+    rewriteConfig(proxy, config([a.url, b.url]));
+    assert.equal((await adminRequest(proxy, '/api/reload', { method: 'POST' })).status, 200);
+    assert.equal((await targetStatus(proxy, b.url)).workers.draining, 0, 'added back: a new target, in rotation');
+    // The supervisor forgot it too: a worker started now does not get it as drained.
+    await crashAndWait(proxy, 2);
+    const t = await targetStatus(proxy, b.url);
+    assert.deepEqual([t.draining, t.workers.reporting], [false, 2]);
+    const seenB = b.requests.length;
+    assert.deepEqual(await send(proxy, N), { 200: N });
+    assert.ok(b.requests.length - seenB >= N / 4, `b takes traffic (${b.requests.length - seenB} of ${N})`);
   });
 
   it('unknown targets are refused without asking the workers', async () => {
