@@ -168,7 +168,9 @@ export function createAccessLog(config: LoggingConfig['accessLog']): AccessLog {
       clientHeaders: true,
       write(r) {
         dest.write(
-          `${escapeLogItem(r.clientIp)} - - [${clfTime(r.time)}] "${escapeLogItem(r.method)} ${escapeLogItem(r.path)} ${r.httpVersion}" ${r.status} ${r.bytesOut} ${quoted(r.referer)} ${quoted(r.userAgent)}\n`,
+          // Escaped as httpd's %r and %{…}i (log-item-escape.ts). clientIp needs none: it is the
+          // socket's address or a hop of X-Forwarded-For that passed isIP (trusted-proxies.ts).
+          `${r.clientIp} - - [${clfTime(r.time)}] "${escapeLogItem(r.method)} ${escapeLogItem(r.path)} ${r.httpVersion}" ${r.status} ${r.bytesOut} ${quoted(r.referer)} ${quoted(r.userAgent)}\n`,
         );
       },
       flush: () => dest.flushSync(),
