@@ -14,8 +14,8 @@ import { socketHandle } from './llhttp.js';
 export interface ReadBufferOwner {
   /** Where the next read lands; the owner replaces it while a slice of it may be referenced. */
   readonly readBuffer: Buffer;
-  /** A read of `nread` bytes into `buffer` (the owner's readBuffer at the time of the read). */
-  onRead(nread: number, buffer: Buffer): void;
+  /** A read of `nread` bytes into `buffer` (the owner's readBuffer at the time of the read); called unbound. */
+  readonly onRead: (nread: number, buffer: Buffer) => void;
 }
 
 interface OnreadFields {
@@ -53,10 +53,8 @@ export function useOwnReadBuffer(socket: Socket, owner: ReadBufferOwner): boolea
   s[f.buffer] = owner.readBuffer;
   // Asked after every read for the buffer of the next one (net.Socket's onStreamRead).
   s[f.generator] = () => owner.readBuffer;
-  s[f.callback] = (nread: number, buffer: Buffer) => {
-    owner.onRead(nread, buffer);
-    return true;
-  };
+  // Called as is (no wrapper frame per read); any return but false keeps reading.
+  s[f.callback] = owner.onRead;
   handle.useUserBuffer(owner.readBuffer);
   return true;
 }
