@@ -344,6 +344,7 @@ export class UpstreamConnection implements BodySink {
         if (this.rawRemaining === 0) {
           // llhttp stopped at the head (see onHeadersComplete): start it afresh for the next response.
           this.parser.initialize(HTTPParser.RESPONSE, RESOURCE, this.maxHeaderBytes, HTTPParser.kLenientNone);
+          this.parser[HTTPParser.kOnMessageComplete] = this.onMessageComplete;
           this.finishResponse();
         } else if (!more) {
           this.readingStopped = true;
@@ -416,6 +417,9 @@ export class UpstreamConnection implements BodySink {
       // A body of known length is relayed raw (onChunk); 2 makes llhttp stop right after the
       // head, as it does for an upgrade, and report how many bytes the head took.
       this.rawRemaining = contentLength;
+      // llhttp would call onMessageComplete at once for the head alone, a call into JS that
+      // does nothing then: it is unset until the raw body ends (onChunk sets it again).
+      this.parser[HTTPParser.kOnMessageComplete] = undefined;
       return 2;
     }
     return 0;
@@ -465,8 +469,6 @@ export class UpstreamConnection implements BodySink {
       this.informational = false;
       return;
     }
-    // llhttp ends the "message" at the head when the body is relayed raw; the body is not done.
-    if (this.rawRemaining > 0) return;
     if (trailers.length > 0) this.exchange?.onResponseTrailers?.(trailers);
     this.finishResponse();
   };
