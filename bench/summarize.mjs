@@ -43,6 +43,7 @@ const NAMES = {
   'barbican-lb': 'barbican (3 targets + health checks)',
   'barbican-redis': 'barbican + state.redis',
   'barbican-log': 'barbican (JSON access log + metrics)',
+  'barbican-bare': 'barbican (no access log, no metrics)',
   'nginx-2w': 'nginx-proxy, 2 workers',
   'barbican-auto': 'barbican, workers: auto',
 };
@@ -268,7 +269,7 @@ const pairCols = (c, ref, w) =>
   paired
     ? [pairedRatio(c, ref, w, 'rps'), pairedRatio(c, ref, w, 'p99_ms')]
     : [ratio(get(c, w).rps, get(ref, w).rps), ratio(get(c, w).p99, get(ref, w).p99)];
-const costPairs = [['barbican', 'barbican-redis'], ['barbican', 'barbican-lb'], ['barbican', 'barbican-log'], ['nginx-2w', 'barbican-auto']];
+const costPairs = [['barbican', 'barbican-redis'], ['barbican', 'barbican-lb'], ['barbican', 'barbican-log'], ['barbican-bare', 'barbican-log'], ['nginx-2w', 'barbican-auto']];
 if (paired && costPairs.some((p) => p.every(has))) {
   console.log('');
   console.log('Paired batch: the cost tables below are medians (min–max) of per-round ratios.');
@@ -292,17 +293,19 @@ if (has('barbican') && has('barbican-lb')) {
   console.log(table(['workload', 'req/s lb / single', 'p99 lb / single'], rows, 1));
 }
 
-if (has('barbican') && has('barbican-log')) {
+// Against barbican-bare (no access log, no metrics) when it ran, else against barbican (metrics on by default).
+const quiet = has('barbican-bare') ? 'barbican-bare' : 'barbican';
+if (has(quiet) && has('barbican-log')) {
   console.log('');
-  console.log('Cost of observability (barbican-log: JSON access log to a file, metrics on, admin listener):');
+  console.log(`Cost of observability (barbican-log: JSON access log to a file, metrics on, admin listener; against ${quiet}${quiet === 'barbican' ? ': metrics on, no access log' : ': neither'}):`);
   const rows = workloads
-    .filter((w) => get('barbican', w) && get('barbican-log', w))
+    .filter((w) => get(quiet, w) && get('barbican-log', w))
     .map((w) => [
       WORKLOADS[w] ?? w,
-      paired ? pairedRatio('barbican-log', 'barbican', w, 'rps') : ratio(get('barbican-log', w).rps, get('barbican', w).rps),
+      paired ? pairedRatio('barbican-log', quiet, w, 'rps') : ratio(get('barbican-log', w).rps, get(quiet, w).rps),
       paired
-        ? spread(perRound('barbican-log', 'barbican', w, 'cpu_us_per_req', (a, b) => a - b), 1)
-        : fmtCpu(get('barbican-log', w).cpu - get('barbican', w).cpu),
+        ? spread(perRound('barbican-log', quiet, w, 'cpu_us_per_req', (a, b) => a - b), 1)
+        : fmtCpu(get('barbican-log', w).cpu - get(quiet, w).cpu),
     ]);
   console.log(table(['workload', 'req/s log / off', 'extra CPU us/req'], rows, 1));
 }
