@@ -520,6 +520,46 @@ describe('streaming', () => {
     assert.deepEqual(responses.map((r) => r.status), [200, 200, 200]);
   });
 
+  // Content-Length request bodies are relayed as slices of the connection's read buffer
+  // (server/user-read-buffer.ts): bodies and the requests behind them must come out intact.
+  it('pipelining: three POSTs with their bodies in one write are each hashed intact, in order', async () => {
+    const bodies = [randomBytes(5), randomBytes(9000), randomBytes(300)];
+    const post = (b, last) => Buffer.concat([Buffer.from(`POST /ul/hash HTTP/1.1\r\nHost: t\r\nContent-Length: ${b.length}\r\n${last ? 'Connection: close\r\n' : ''}\r\n`, 'latin1'), b]);
+    const { data } = await rawRequest(proxy.port, Buffer.concat([post(bodies[0]), post(bodies[1]), post(bodies[2], true)]));
+    const responses = parseResponses(data);
+    assert.deepEqual(responses.map((r) => r.status), [200, 200, 200]);
+    responses.forEach((r, i) => {
+      const seen = JSON.parse(r.body);
+      assert.equal(seen.length, bodies[i].length);
+      assert.equal(seen.sha, createHash('sha256').update(bodies[i]).digest('hex'));
+    });
+  });
+
+  it('200 keep-alive POSTs of sizes from 1 B to 40 KiB on one connection are each hashed intact', async () => {
+    const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+    try {
+      for (let i = 0; i < 200; i++) {
+        const body = randomBytes(1 + ((i * 7919) % (40 * KiB)));
+        const res = await new Promise((resolve, reject) => {
+          const req = http.request(`${proxy.url}/ul/hash`, { method: 'POST', agent, headers: { 'content-length': body.length } }, (r) => {
+            let text = '';
+            r.setEncoding('utf8');
+            r.on('data', (d) => (text += d));
+            r.on('end', () => resolve({ status: r.statusCode, text }));
+          });
+          req.on('error', reject);
+          req.end(body);
+        });
+        assert.equal(res.status, 200);
+        const seen = JSON.parse(res.text);
+        assert.equal(seen.length, body.length, `request ${i}`);
+        assert.equal(seen.sha, createHash('sha256').update(body).digest('hex'), `request ${i}`);
+      }
+    } finally {
+      agent.destroy();
+    }
+  });
+
   it('keep-alive: 50 sequential requests on one client connection use few upstream connections', async () => {
     const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
     const sockets = new Set();
