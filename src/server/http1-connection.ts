@@ -51,11 +51,13 @@ const freeParsers: LlhttpParser[] = [];
 const LINGER_MS = 2000;
 const PARSER_RESOURCE = {};
 /**
- * Size of the buffer each plain-TCP client connection reads into (user-read-buffer.ts): a
- * typical head with a 10 KiB body fits one read; larger bodies take more reads. Idle
- * connections hold it too (1,000 idle connections: 16 MiB).
+ * Sizes of the buffer each plain-TCP client connection reads into (user-read-buffer.ts): it
+ * starts small, as most connections only ever carry heads (and idle ones hold it: 1,000 idle
+ * connections, 4 MiB), and grows once a read fills it, so that a head with a 10 KiB body
+ * then fits one read.
  */
-const READ_BUFFER_SIZE = 16 * 1024;
+const READ_BUFFER_START = 4 * 1024;
+const READ_BUFFER_MAX = 16 * 1024;
 
 function stripMappedPrefix(address: string | undefined): string {
   if (!address) return '';
@@ -160,7 +162,7 @@ export class Http1Connection implements ReadBufferOwner {
     this.parser = parser;
     socket.setNoDelay(true);
     this.readBuffer = EMPTY;
-    if (!('encrypted' in socket)) this.readBuffer = Buffer.allocUnsafeSlow(READ_BUFFER_SIZE);
+    if (!('encrypted' in socket)) this.readBuffer = Buffer.allocUnsafeSlow(READ_BUFFER_START);
     this.ownBuffer = useOwnReadBuffer(socket, this);
     if (!this.ownBuffer) {
       this.readBuffer = EMPTY;
@@ -236,6 +238,8 @@ export class Http1Connection implements ReadBufferOwner {
   /** A read into readBuffer (plain TCP, see user-read-buffer.ts). */
   onRead = (nread: number, buffer: Buffer): void => {
     this.onChunk(nread === buffer.length ? buffer : buffer.subarray(0, nread), true);
+    // A full read: this connection carries more than heads; read in larger pieces from now on.
+    if (nread === buffer.length && this.readBuffer === buffer && buffer.length < READ_BUFFER_MAX) this.readBuffer = Buffer.allocUnsafeSlow(READ_BUFFER_MAX);
   };
 
   /**
@@ -286,7 +290,7 @@ export class Http1Connection implements ReadBufferOwner {
       if (this.rawRemaining === 0) break; // llhttp took the rest of the read
       offset += ret; // a head ended at `ret`: its body follows, raw
     }
-    if (lent !== null && lent.retainsInput()) this.readBuffer = Buffer.allocUnsafeSlow(READ_BUFFER_SIZE);
+    if (lent !== null && lent.retainsInput()) this.readBuffer = Buffer.allocUnsafeSlow(this.readBuffer.length);
   }
 
   private parseBuffered = (): void => {
