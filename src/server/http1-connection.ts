@@ -127,8 +127,6 @@ export class Http1Connection implements ReadBufferOwner {
   private readingPaused = false;
   /** Where plain-TCP reads land (see onRead); replaced while a body slice of it may be referenced. */
   readBuffer: Buffer;
-  /** Reads arrive in readBuffer (onRead) rather than as 'data' events (TLS). */
-  private readonly ownBuffer: boolean;
   /** Bytes of a Content-Length request body still to come: relayed as slices of the read, not through llhttp. */
   private rawRemaining = 0;
   /** Absolute deadlines (performance.now() ms), 0 = none. Checked by the listener's sweep. */
@@ -161,10 +159,9 @@ export class Http1Connection implements ReadBufferOwner {
     parser[HTTPParser.kOnMessageComplete] = undefined;
     this.parser = parser;
     socket.setNoDelay(true);
-    this.readBuffer = EMPTY;
-    if (!('encrypted' in socket)) this.readBuffer = Buffer.allocUnsafeSlow(READ_BUFFER_START);
-    this.ownBuffer = useOwnReadBuffer(socket, this);
-    if (!this.ownBuffer) {
+    // Plain TCP: reads land in readBuffer (onRead); TLS: 'data' events (onData).
+    this.readBuffer = 'encrypted' in socket ? EMPTY : Buffer.allocUnsafeSlow(READ_BUFFER_START);
+    if (!useOwnReadBuffer(socket, this)) {
       this.readBuffer = EMPTY;
       socket.on('data', this.onData);
     }
