@@ -15,6 +15,16 @@ const MiB = 1024 * KiB;
 const GiB = 1024 * MiB;
 const CHUNK = 64 * KiB;
 const RSS_LIMIT_KIB = 150 * 1024;
+/**
+ * "Flat memory" for a 1 GiB transfer: the proxy's RSS may not grow by more than this while it
+ * passes (a proxy holding even a tenth of it would grow by 100 MiB). Bounding the growth rather
+ * than only the total: the idle process alone is ~97 MiB since sessions 2–3 added modules, and
+ * garbage from the 64 MiB transfers before these tests is still counted, which left the 150 MiB
+ * total a few MiB of margin (one CI run peaked at 151.5 MiB with 8 MiB of growth).
+ */
+const RSS_GROWTH_LIMIT_KIB = 48 * 1024;
+/** And a total no transfer test may reach. */
+const RSS_TOTAL_LIMIT_KIB = 200 * 1024;
 
 // ---------------------------------------------------------------- data generated on the fly
 
@@ -410,7 +420,7 @@ describe('streaming', () => {
     });
   }
 
-  it('1 GiB download passes with the proxy RSS under 150 MiB', async (t) => {
+  it('1 GiB download passes with flat proxy memory (RSS grows under 48 MiB)', async (t) => {
     const tag = 'dl-1g';
     const rss = sampleRss(pid);
     let res;
@@ -426,10 +436,11 @@ describe('streaming', () => {
     assert.equal(res.length, GiB);
     assert.equal(res.sha, downloads.get(tag).sha);
     assert.ok(samples.length >= 5, `only ${samples.length} RSS samples`);
-    assert.ok(max < RSS_LIMIT_KIB, `proxy RSS peaked at ${mib(max)}`);
+    assert.ok(max - samples[0] < RSS_GROWTH_LIMIT_KIB, `proxy RSS grew by ${mib(max - samples[0])} (from ${mib(samples[0])})`);
+    assert.ok(max < RSS_TOTAL_LIMIT_KIB, `proxy RSS peaked at ${mib(max)}`);
   });
 
-  it('1 GiB upload passes with the proxy RSS under 150 MiB', async (t) => {
+  it('1 GiB upload passes with flat proxy memory (RSS grows under 48 MiB)', async (t) => {
     const rss = sampleRss(pid);
     let res;
     try {
@@ -445,7 +456,8 @@ describe('streaming', () => {
     assert.equal(seen.length, GiB);
     assert.equal(seen.sha, res.sentSha);
     assert.ok(samples.length >= 5, `only ${samples.length} RSS samples`);
-    assert.ok(max < RSS_LIMIT_KIB, `proxy RSS peaked at ${mib(max)}`);
+    assert.ok(max - samples[0] < RSS_GROWTH_LIMIT_KIB, `proxy RSS grew by ${mib(max - samples[0])} (from ${mib(samples[0])})`);
+    assert.ok(max < RSS_TOTAL_LIMIT_KIB, `proxy RSS peaked at ${mib(max)}`);
   });
 
   it('HEAD on a proxied GET route: the origin Content-Length, no body', async () => {
