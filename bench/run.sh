@@ -66,10 +66,10 @@ for tool in "$NODE" "$NGINX" "$WRK" taskset timeout; do
 done
 for c in $CONTENDERS; do
   case $c in
-    origin | nginx | nginx-2w | node-http-proxy | barbican | barbican-bare | barbican-lb | barbican-log | barbican-auto) ;;
+    origin | nginx | nginx-2w | node-http-proxy | barbican | barbican-bare | barbican-lb | barbican-log | barbican-auto | barbican-auto-bare | barbican-auto-log) ;;
     barbican-redis) command -v "$REDIS_SERVER" >/dev/null || die "contender barbican-redis requested but '$REDIS_SERVER' not found (apt-get install -y redis-server)" ;;
     haproxy) command -v "$HAPROXY" >/dev/null || die "contender haproxy requested but '$HAPROXY' not found" ;;
-    *) die "unknown contender '$c' (origin nginx nginx-2w haproxy node-http-proxy barbican barbican-bare barbican-lb barbican-log barbican-auto barbican-redis)" ;;
+    *) die "unknown contender '$c' (origin nginx nginx-2w haproxy node-http-proxy barbican barbican-bare barbican-lb barbican-log barbican-auto barbican-auto-bare barbican-auto-log barbican-redis)" ;;
   esac
 done
 for w in $WORKLOADS; do
@@ -195,7 +195,7 @@ wait_port() {
 # cannot grab them between now and when the servers bind.
 read -r -a PORTS < <("$NODE" -e '
   const net = require("net");
-  const want = 14, got = [];
+  const want = 16, got = [];
   (async () => {
     for (let tries = 0; got.length < want && tries < 500; tries++) {
       const p = 20000 + Math.floor(Math.random() * 12000);
@@ -209,17 +209,17 @@ read -r -a PORTS < <("$NODE" -e '
     }
     console.log(got.join(" "));
   })();')
-((${#PORTS[@]} == 14)) || die "could not find free ports"
+((${#PORTS[@]} == 16)) || die "could not find free ports"
 ORIGIN_PORT=${PORTS[0]}
 # The origin also listens on two more ports: barbican-lb balances over three targets.
 ORIGIN_PORT2=${PORTS[5]}
 ORIGIN_PORT3=${PORTS[7]}
 declare -A PORT=([origin]=${PORTS[0]} [nginx]=${PORTS[1]} [node-http-proxy]=${PORTS[2]} [barbican]=${PORTS[3]} [haproxy]=${PORTS[4]} [barbican-lb]=${PORTS[6]}
   [nginx-2w]=${PORTS[8]} [barbican-auto]=${PORTS[9]} [barbican-log]=${PORTS[10]} [barbican-redis]=${PORTS[11]}
-  [barbican-bare]=${PORTS[13]})
+  [barbican-bare]=${PORTS[13]} [barbican-auto-bare]=${PORTS[14]} [barbican-auto-log]=${PORTS[15]})
 declare -A NAME=([origin]=origin-direct [nginx]=nginx-proxy [node-http-proxy]=node-http-proxy [barbican]=barbican [haproxy]=haproxy [barbican-lb]=barbican-lb
   [nginx-2w]=nginx-2-workers [barbican-auto]=barbican-auto [barbican-log]=barbican-log [barbican-redis]=barbican-redis
-  [barbican-bare]=barbican-bare)
+  [barbican-bare]=barbican-bare [barbican-auto-bare]=barbican-auto-bare [barbican-auto-log]=barbican-auto-log)
 # barbican-redis: Barbican with state.redis on a redis-server started here (on LOAD_CPU).
 REDIS_PORT=${PORTS[12]}
 # Contenders with one worker per core: not pinned, they share every core with wrk and the origin.
@@ -442,10 +442,10 @@ write_barbican_conf() {
     upstream="{ targets: [{ url: http://127.0.0.1:$ORIGIN_PORT }] }"
   fi
   [[ $MODE != throughput ]] && server="limits: { keepAliveTimeout: $IDLE_KEEPALIVE }, "
-  [[ $c == barbican-auto ]] && server+="workers: auto, "
+  [[ $c == barbican-auto* ]] && server+="workers: auto, "
   [[ $c == barbican-redis ]] && extra="state: { redis: { url: \"redis://127.0.0.1:$REDIS_PORT\", keyPrefix: \"bench$$:\" } }"
-  [[ $c == barbican-bare ]] && extra="metrics: { enabled: false }"
-  if [[ $c == barbican-log ]]; then
+  [[ $c == barbican-bare || $c == barbican-auto-bare ]] && extra="metrics: { enabled: false }"
+  if [[ $c == barbican-log || $c == barbican-auto-log ]]; then
     logging="{ accessLog: { format: json, output: $dir/access.log } }"
     extra="metrics: { enabled: true }"$'\n'"admin: { address: 127.0.0.1:0 }"
   fi
@@ -492,9 +492,9 @@ start_contender() {
       start_bg "$c" "$dir/stdout.log" taskset -c "$PROXY_CPU" "$NODE" "$BENCH_DIR/node-http-proxy.mjs" \
         --port "${PORT[$c]}" --target "http://127.0.0.1:$ORIGIN_PORT" --keep-alive-timeout-ms "$ka"
       ;;
-    barbican | barbican-bare | barbican-lb | barbican-log | barbican-auto | barbican-redis)
+    barbican | barbican-bare | barbican-lb | barbican-log | barbican-auto | barbican-auto-bare | barbican-auto-log | barbican-redis)
       local cpus=$PROXY_CPU
-      [[ $c == barbican-auto ]] && cpus=$ALL_CPUS
+      [[ $c == barbican-auto* ]] && cpus=$ALL_CPUS
       read -r -a cmd <<<"$BARBICAN_CMD"
       start_bg "$c" "$dir/stdout.log" bash -c 'cd "$1" && shift && exec "$@"' _ "$REPO_DIR" \
         taskset -c "$cpus" "${cmd[@]}" --config "$dir/barbican.yaml"
@@ -717,7 +717,7 @@ write_all_confs() {
     case $c in
       nginx | nginx-2w) write_nginx_proxy_conf "$c" ;;
       haproxy) write_haproxy_conf ;;
-      barbican | barbican-bare | barbican-lb | barbican-log | barbican-auto | barbican-redis) write_barbican_conf "$c" ;;
+      barbican | barbican-bare | barbican-lb | barbican-log | barbican-auto | barbican-auto-bare | barbican-auto-log | barbican-redis) write_barbican_conf "$c" ;;
     esac
   done
 }

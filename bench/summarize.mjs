@@ -46,6 +46,8 @@ const NAMES = {
   'barbican-bare': 'barbican (no access log, no metrics)',
   'nginx-2w': 'nginx-proxy, 2 workers',
   'barbican-auto': 'barbican, workers: auto',
+  'barbican-auto-bare': 'barbican, workers: auto (no access log, no metrics)',
+  'barbican-auto-log': 'barbican, workers: auto (JSON access log + metrics)',
 };
 const WORKLOADS = { small: 'GET /small (12 B)', '100k': 'GET /100k (100 KiB)', post: 'POST /post (10 KiB)', cached: 'GET /cached (1 KiB, cache hits)', limited: 'GET /limited (rate-limited, never refused)', gzip: 'GET /html100k (100 KiB HTML, gzip)', br: 'GET /html100k (100 KiB HTML, br)' };
 
@@ -269,7 +271,7 @@ const pairCols = (c, ref, w) =>
   paired
     ? [pairedRatio(c, ref, w, 'rps'), pairedRatio(c, ref, w, 'p99_ms')]
     : [ratio(get(c, w).rps, get(ref, w).rps), ratio(get(c, w).p99, get(ref, w).p99)];
-const costPairs = [['barbican', 'barbican-redis'], ['barbican', 'barbican-lb'], ['barbican', 'barbican-log'], ['barbican-bare', 'barbican-log'], ['nginx-2w', 'barbican-auto']];
+const costPairs = [['barbican', 'barbican-redis'], ['barbican', 'barbican-lb'], ['barbican', 'barbican-log'], ['barbican-bare', 'barbican-log'], ['nginx-2w', 'barbican-auto'], ['barbican-auto-bare', 'barbican-auto-log']];
 if (paired && costPairs.some((p) => p.every(has))) {
   console.log('');
   console.log('Paired batch: the cost tables below are medians (min–max) of per-round ratios.');
@@ -293,21 +295,29 @@ if (has('barbican') && has('barbican-lb')) {
   console.log(table(['workload', 'req/s lb / single', 'p99 lb / single'], rows, 1));
 }
 
+/** The table of what the access log and metrics (`logged`) cost against `quiet` without them. */
+function observabilityCost(logged, quiet, title) {
+  console.log('');
+  console.log(title);
+  const rows = workloads
+    .filter((w) => get(quiet, w) && get(logged, w))
+    .map((w) => [
+      WORKLOADS[w] ?? w,
+      paired ? pairedRatio(logged, quiet, w, 'rps') : ratio(get(logged, w).rps, get(quiet, w).rps),
+      paired
+        ? spread(perRound(logged, quiet, w, 'cpu_us_per_req', (a, b) => a - b), 1)
+        : fmtCpu(get(logged, w).cpu - get(quiet, w).cpu),
+    ]);
+  console.log(table(['workload', 'req/s log / off', 'extra CPU us/req'], rows, 1));
+}
+
 // Against barbican-bare (no access log, no metrics) when it ran, else against barbican (metrics on by default).
 const quiet = has('barbican-bare') ? 'barbican-bare' : 'barbican';
 if (has(quiet) && has('barbican-log')) {
-  console.log('');
-  console.log(`Cost of observability (barbican-log: JSON access log to a file, metrics on, admin listener; against ${quiet}${quiet === 'barbican' ? ': metrics on, no access log' : ': neither'}):`);
-  const rows = workloads
-    .filter((w) => get(quiet, w) && get('barbican-log', w))
-    .map((w) => [
-      WORKLOADS[w] ?? w,
-      paired ? pairedRatio('barbican-log', quiet, w, 'rps') : ratio(get('barbican-log', w).rps, get(quiet, w).rps),
-      paired
-        ? spread(perRound('barbican-log', quiet, w, 'cpu_us_per_req', (a, b) => a - b), 1)
-        : fmtCpu(get('barbican-log', w).cpu - get(quiet, w).cpu),
-    ]);
-  console.log(table(['workload', 'req/s log / off', 'extra CPU us/req'], rows, 1));
+  observabilityCost('barbican-log', quiet, `Cost of observability (barbican-log: JSON access log to a file, metrics on, admin listener; against ${quiet}${quiet === 'barbican' ? ': metrics on, no access log' : ': neither'}):`);
+}
+if (has('barbican-auto-bare') && has('barbican-auto-log')) {
+  observabilityCost('barbican-auto-log', 'barbican-auto-bare', 'Cost of observability with workers: auto (barbican-auto-log against barbican-auto-bare; unpinned, sharing both cores with wrk and the origin):');
 }
 
 if (has('nginx-2w') && has('barbican-auto')) {

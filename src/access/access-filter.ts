@@ -15,6 +15,7 @@
  * always removed from the client's request first, whether or not a value is set, so a client
  * can never send them itself.
  */
+import { HeaderNameSet } from '../upstream/header-names.js';
 import { createApiKeysRule } from './api-keys.js';
 import { createBasicAuthRule } from './basic-auth.js';
 import type { AccessConfig, RateLimitConfig } from './config.js';
@@ -41,7 +42,7 @@ export interface AccessFilterOptions {
   access?: AccessConfig | undefined;
   rateLimit?: RateLimitConfig | undefined;
   /** server.hideResponseHeaders, lower case: also hidden from forward-auth answers. */
-  hiddenResponseHeaders?: ReadonlySet<string>;
+  hiddenResponseHeaders?: HeaderNameSet;
   /** Where rate-limit state lives (default: the process-wide registry, kept across reloads). */
   limiters?: LimiterRegistry;
 }
@@ -60,7 +61,7 @@ export function createAccessFilter(options: AccessFilterOptions): AccessFilter |
   if (access?.basicAuth) rules.push(createBasicAuthRule(access.basicAuth, `${keyPath}.access.basicAuth`));
   if (access?.apiKeys) rules.push(createApiKeysRule(access.apiKeys, `${keyPath}.access.apiKeys`));
   if (access?.jwt) rules.push(createJwtRule(access.jwt, `${keyPath}.access.jwt`));
-  if (access?.forwardAuth) rules.push(createForwardAuthRule(access.forwardAuth, options.hiddenResponseHeaders ?? new Set()));
+  if (access?.forwardAuth) rules.push(createForwardAuthRule(access.forwardAuth, options.hiddenResponseHeaders ?? new HeaderNameSet([])));
   let limit: RateLimitRule | undefined;
   if (rateLimit !== undefined) {
     const registry = options.limiters ?? sharedLimiters;

@@ -15,6 +15,7 @@ import { request } from 'undici';
 import type { ForwardAuthConfig } from './config.js';
 import { denial, type AccessContext, type AccessRequest, type AccessRule, type RuleVerdict } from './request.js';
 import { ProxyError } from '../errors/index.js';
+import type { HeaderNameSet } from '../upstream/header-names.js';
 
 /** Largest answer body passed on to the client. */
 export const MAX_AUTH_BODY_BYTES = 64 * 1024;
@@ -24,7 +25,7 @@ const NOT_PASSED = new Set(['connection', 'keep-alive', 'proxy-connection', 'tra
 
 type HeaderValues = Record<string, string | string[] | undefined>;
 
-function answerHeaders(headers: HeaderValues, hidden: ReadonlySet<string>): string[] {
+function answerHeaders(headers: HeaderValues, hidden: HeaderNameSet): string[] {
   const out: string[] = [];
   for (const [name, value] of Object.entries(headers)) {
     if (value === undefined || NOT_PASSED.has(name) || hidden.has(name)) continue;
@@ -57,7 +58,7 @@ function failure(err: unknown): string {
   return 'error';
 }
 
-export function createForwardAuthRule(config: ForwardAuthConfig, hiddenResponseHeaders: ReadonlySet<string>): AccessRule {
+export function createForwardAuthRule(config: ForwardAuthConfig, hiddenResponseHeaders: HeaderNameSet): AccessRule {
   const url = config.url;
   const timeout = config.timeout;
   const copyRequest = config.copyRequestHeaders.map((h) => h.toLowerCase());

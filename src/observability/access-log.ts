@@ -8,7 +8,7 @@
  */
 import { pino } from 'pino';
 import type { LoggingConfig } from './config.js';
-import { isoTime, jsonString } from './json-text.js';
+import { isoTime, jsonString, JsonStringMemo } from './json-text.js';
 import { escapeLogItem } from './log-item-escape.js';
 
 /** What is known about a request when it ends. */
@@ -176,15 +176,25 @@ export function createAccessLog(config: LoggingConfig['accessLog']): AccessLog {
       flush: () => dest.flushSync(),
     };
   }
+  // One memo per field: each remembers that field's last value (json-text.ts).
+  const clientIp = new JsonStringMemo();
+  const method = new JsonStringMemo();
+  const host = new JsonStringMemo();
+  const path = new JsonStringMemo();
+  const route = new JsonStringMemo();
+  const upstream = new JsonStringMemo();
+  const target = new JsonStringMemo();
   return {
     enabled: true,
     clientHeaders: false,
     // Built by hand in the order JSON.stringify of the record gave; absent fields are left out.
+    // The request id needs no escaping: a kept one matched [A-Za-z0-9._:-] (request-id.ts), a
+    // new one is hex.
     write(r) {
-      let line = `{"time":"${isoTime(r.time)}","requestId":${jsonString(r.requestId)},"clientIp":${jsonString(r.clientIp)},"method":${jsonString(r.method)},"host":${jsonString(r.host)},"path":${jsonString(r.path)},"protocol":"${r.httpVersion}","status":${r.status},"bytesIn":${r.bytesIn},"bytesOut":${r.bytesOut},"durationMs":${milliseconds(r.durationMs)}`;
-      if (r.route !== undefined) line += `,"route":${jsonString(r.route)}`;
-      if (r.upstream !== undefined) line += `,"upstream":${jsonString(r.upstream)}`;
-      if (r.target !== undefined) line += `,"target":${jsonString(r.target)}`;
+      let line = `{"time":"${isoTime(r.time)}","requestId":"${r.requestId}","clientIp":${clientIp.of(r.clientIp)},"method":${method.of(r.method)},"host":${host.of(r.host)},"path":${path.of(r.path)},"protocol":"${r.httpVersion}","status":${r.status},"bytesIn":${r.bytesIn},"bytesOut":${r.bytesOut},"durationMs":${milliseconds(r.durationMs)}`;
+      if (r.route !== undefined) line += `,"route":${route.of(r.route)}`;
+      if (r.upstream !== undefined) line += `,"upstream":${upstream.of(r.upstream)}`;
+      if (r.target !== undefined) line += `,"target":${target.of(r.target)}`;
       line += `,"retries":${r.retries}`;
       if (r.upstreamMs !== undefined) line += `,"upstreamMs":${milliseconds(r.upstreamMs)}`;
       if (r.cacheStatus !== undefined) line += `,"cacheStatus":${jsonString(r.cacheStatus)}`;

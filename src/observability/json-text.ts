@@ -40,3 +40,22 @@ export function isoTime(ms: number): string {
   }
   return lastIso;
 }
+
+/**
+ * jsonString of the last string asked, kept: most of a line's fields (method, host, client
+ * address, route, upstream, target) repeat from one request to the next, and a repeated value
+ * is the same string object or a short compare away, where quoting it again means a scan and
+ * a new string per field per line.
+ */
+export class JsonStringMemo {
+  private last = '';
+  private lastJson = '""';
+
+  of(s: string): string {
+    if (s !== this.last) {
+      this.lastJson = jsonString(s);
+      this.last = s;
+    }
+    return this.lastJson;
+  }
+}

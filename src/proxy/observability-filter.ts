@@ -7,14 +7,14 @@
  */
 import { sharedMetrics } from '../observability/metrics.js';
 import { nextTraceparent } from '../observability/trace-context.js';
+import { sameName } from '../upstream/header-names.js';
 import type { Filter } from './filter.js';
 import type { Session } from './session.js';
 
 /** Index of header `lower` (lower case) in a flat [name, value, …] list, or -1. */
 function indexOf(headers: readonly string[], lower: string): number {
   for (let i = 0; i < headers.length; i += 2) {
-    const name = headers[i]!;
-    if (name.length === lower.length && name.toLowerCase() === lower) return i;
+    if (sameName(headers[i]!, lower)) return i;
   }
   return -1;
 }

@@ -11,6 +11,7 @@ import { createAccessLog, type AccessLog } from '../observability/access-log.js'
 import type { Logger } from '../observability/logger.js';
 import type { RouteConfig } from '../routing/config.js';
 import { createPathRewriter, createRouteTable, type PathRewriter, type RouteTable } from '../routing/index.js';
+import { HeaderNameSet } from '../upstream/header-names.js';
 import { Http2TargetPool } from '../upstream/http2-target-pool.js';
 import { TargetPool, type TargetPoolOptions, type UpstreamPool } from '../upstream/target-pool.js';
 import { createTrustedProxies, type TrustedProxies } from '../upstream/trusted-proxies.js';
@@ -83,7 +84,7 @@ export interface Runtime {
   readonly config: Config;
   readonly routes: RouteTable<CompiledRoute>;
   readonly trusted: TrustedProxies;
-  readonly hiddenResponseHeaders: ReadonlySet<string>;
+  readonly hiddenResponseHeaders: HeaderNameSet;
   readonly upstreams: ReadonlyMap<string, CompiledUpstream>;
   readonly accessLog: AccessLog;
   readonly logger: Logger;
@@ -218,7 +219,7 @@ function assembleRuntime(config: Config, logger: Logger, registry: TargetStateRe
     : previousCache !== undefined && previousCache.maxBytes === config.cache.maxBytes
       ? previousCache
       : createSharedCache(config.cache.maxBytes);
-  const hiddenResponseHeaders: ReadonlySet<string> = new Set(config.server.hideResponseHeaders.map((h) => h.toLowerCase()));
+  const hiddenResponseHeaders = new HeaderNameSet(config.server.hideResponseHeaders);
   const routes = createRouteTable<CompiledRoute>(config.routes, (route, index) => {
     let action: RouteAction;
     let timeouts = { responseHeaders: 60_000, idle: 60_000 };

@@ -3,6 +3,7 @@ import type { ErrorCode } from '../errors/index.js';
 import type { MatchInput } from '../routing/index.js';
 import type { DownstreamRequest } from '../server/downstream-request.js';
 import type { ClientResponse } from '../server/client-response.js';
+import { sameName } from '../upstream/header-names.js';
 import type { CompiledRoute, Runtime, UpstreamTarget } from './runtime.js';
 
 /** Per-request state. It is also what the route table matches against (MatchInput). */
@@ -60,7 +61,7 @@ export class Session implements MatchInput {
     let value: string | undefined;
     for (let i = 0; i < raw.length; i += 2) {
       const n = raw[i]!;
-      if (n.length === name.length && n.toLowerCase() === name) value = value === undefined ? raw[i + 1] : `${value}${name === 'cookie' ? '; ' : ', '}${raw[i + 1]}`;
+      if (sameName(n, name)) value = value === undefined ? raw[i + 1] : `${value}${name === 'cookie' ? '; ' : ', '}${raw[i + 1]}`;
     }
     return value;
   }

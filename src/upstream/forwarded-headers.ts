@@ -6,6 +6,7 @@
  */
 import { httpDate } from '../server/http-date.js';
 import { acceptsTrailers } from '../server/trailer-fields.js';
+import { HeaderNameSet, sameName } from './header-names.js';
 import { connectionListed, HOP_BY_HOP, namesOtherHeaders } from './hop-by-hop.js';
 
 export interface ForwardingContext {
@@ -24,13 +25,16 @@ export interface ForwardingContext {
 }
 
 /** Not copied from the client; set below or by the framing. */
-const REPLACED = new Set(['host', 'content-length', 'x-forwarded-for', 'x-forwarded-proto', 'x-forwarded-host', 'forwarded', 'expect']);
+const REPLACED = ['host', 'content-length', 'x-forwarded-for', 'x-forwarded-proto', 'x-forwarded-host', 'forwarded', 'expect'];
+/** Every request header name handled below rather than copied (any case). */
+const REQUEST_NAMES = new HeaderNameSet([...HOP_BY_HOP, ...REPLACED, 'x-request-id']);
+/** Every response header name the writer re-frames or a hop removes, and Date (any case). */
+const RESPONSE_NAMES = new HeaderNameSet([...HOP_BY_HOP, 'content-length', 'date']);
 
 /** Whether a Connection header names other headers (cheap: no lower-casing of other names). */
 function hasListedNames(raw: readonly string[]): boolean {
   for (let i = 0; i < raw.length; i += 2) {
-    const name = raw[i]!;
-    if (name.length === 10 && name.toLowerCase() === 'connection' && namesOtherHeaders(raw[i + 1]!)) return true;
+    if (sameName(raw[i]!, 'connection') && namesOtherHeaders(raw[i + 1]!)) return true;
   }
   return false;
 }
@@ -46,25 +50,26 @@ export function forwardRequestHeaders(raw: readonly string[], ctx: ForwardingCon
   let teTrailers = false;
   for (let i = 0; i < raw.length; i += 2) {
     const name = raw[i]!;
-    const lower = name.toLowerCase();
-    if (HOP_BY_HOP.has(lower)) {
+    // The lower-case name when it is one handled here (a constant string), else undefined.
+    const known = REQUEST_NAMES.find(name);
+    if (known !== undefined && HOP_BY_HOP.has(known)) {
       // RFC 9110 §10.1.4: `TE: trailers` says the client takes trailer fields; the origin must
       // know it (gRPC over HTTP/1.1 needs it), so it is sent again for this hop. Other TE
       // codings are about the client's connection only and stay behind.
-      if (lower === 'te' && acceptsTrailers(raw[i + 1]!)) teTrailers = true;
+      if (known === 'te' && acceptsTrailers(raw[i + 1]!)) teTrailers = true;
       continue;
     }
-    if ((listed !== null && listed.has(lower)) || lower === 'x-request-id') continue;
-    if (REPLACED.has(lower)) {
-      if (!ctx.peerTrusted) continue;
-      const value = raw[i + 1]!;
-      if (lower === 'x-forwarded-for') xff = xff === undefined ? value : `${xff}, ${value}`;
-      else if (lower === 'x-forwarded-proto') xfp ??= value;
-      else if (lower === 'x-forwarded-host') xfh ??= value;
-      else if (lower === 'forwarded') forwarded = forwarded === undefined ? value : `${forwarded}, ${value}`;
+    if (listed !== null && listed.has(known ?? name.toLowerCase())) continue;
+    if (known === undefined) {
+      out.push(name, raw[i + 1]!);
       continue;
     }
-    out.push(name, raw[i + 1]!);
+    if (known === 'x-request-id' || !ctx.peerTrusted) continue;
+    const value = raw[i + 1]!;
+    if (known === 'x-forwarded-for') xff = xff === undefined ? value : `${xff}, ${value}`;
+    else if (known === 'x-forwarded-proto') xfp ??= value;
+    else if (known === 'x-forwarded-host') xfh ??= value;
+    else if (known === 'forwarded') forwarded = forwarded === undefined ? value : `${forwarded}, ${value}`;
   }
   out.push('Host', ctx.host);
   out.push('X-Forwarded-For', xff === undefined ? ctx.peer : `${xff}, ${ctx.peer}`);
@@ -81,19 +86,20 @@ export function forwardRequestHeaders(raw: readonly string[], ctx: ForwardingCon
  * The response header list for the client: the target's headers less hop-by-hop ones, those
  * its Connection header names, framing (the writer re-frames) and `hidden` (lower case).
  */
-export function forwardResponseHeaders(raw: readonly string[], hidden: ReadonlySet<string>): string[] {
+export function forwardResponseHeaders(raw: readonly string[], hidden: HeaderNameSet): string[] {
   const out: string[] = [];
   let dated = false;
   let connection = false;
   for (let i = 0; i < raw.length; i += 2) {
     const name = raw[i]!;
-    const lower = name.toLowerCase();
-    if (HOP_BY_HOP.has(lower)) {
-      if (lower === 'connection' && namesOtherHeaders(raw[i + 1]!)) connection = true;
+    const known = RESPONSE_NAMES.find(name);
+    if (known !== undefined && known !== 'date') {
+      // Hop-by-hop, or Content-Length.
+      if (known === 'connection' && namesOtherHeaders(raw[i + 1]!)) connection = true;
       continue;
     }
-    if (lower === 'content-length' || hidden.has(lower)) continue;
-    if (lower === 'date') dated = true;
+    if (hidden.has(name)) continue;
+    if (known === 'date') dated = true;
     out.push(name, raw[i + 1]!);
   }
   // Headers named by Connection are hop-by-hop too; rare, so a second pass only then.
@@ -108,14 +114,15 @@ export function forwardResponseHeaders(raw: readonly string[], hidden: ReadonlyS
  * The fields of an interim response (RFC 9110 §15.2) for the client: hop-by-hop ones (those
  * named by its Connection too, §7.6.1) and hidden ones removed.
  */
-export function forwardInterimHeaders(raw: readonly string[], hidden: ReadonlySet<string>): string[] {
+export function forwardInterimHeaders(raw: readonly string[], hidden: HeaderNameSet): string[] {
   const out: string[] = [];
   let connection = false;
   for (let i = 0; i < raw.length; i += 2) {
-    const lower = raw[i]!.toLowerCase();
-    if (lower === 'connection') connection = true;
-    if (HOP_BY_HOP.has(lower) || lower === 'content-length' || hidden.has(lower)) continue;
-    out.push(raw[i]!, raw[i + 1]!);
+    const name = raw[i]!;
+    const known = RESPONSE_NAMES.find(name);
+    if (known === 'connection') connection = true;
+    if ((known !== undefined && known !== 'date') || hidden.has(name)) continue;
+    out.push(name, raw[i + 1]!);
   }
   const listed = connection ? connectionListed(raw) : null;
   return listed === null ? out : withoutNames(out, listed);

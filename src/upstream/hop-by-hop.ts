@@ -5,6 +5,8 @@
  * Barbican anyway, but a client must not be able to make the origin see a request without them).
  */
 
+import { sameName } from './header-names.js';
+
 /** Always removed when forwarding, in both directions (lower case). */
 export const HOP_BY_HOP = new Set([
   'connection',
@@ -34,8 +36,7 @@ export function namesOtherHeaders(connectionValue: string): boolean {
 export function connectionListed(rawHeaders: readonly string[]): Set<string> | null {
   let listed: Set<string> | null = null;
   for (let i = 0; i < rawHeaders.length; i += 2) {
-    const name = rawHeaders[i]!;
-    if (name.length !== 10 || name.toLowerCase() !== 'connection') continue;
+    if (!sameName(rawHeaders[i]!, 'connection')) continue;
     for (const token of rawHeaders[i + 1]!.split(',')) {
       const t = token.trim().toLowerCase();
       if (t === '' || t === 'close' || t === 'keep-alive' || PROTECTED.has(t)) continue;

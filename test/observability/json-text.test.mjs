@@ -5,12 +5,18 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { createAccessLog } from '../../dist/observability/access-log.js';
-import { isoTime, jsonString } from '../../dist/observability/json-text.js';
+import { isoTime, jsonString, JsonStringMemo } from '../../dist/observability/json-text.js';
 
 const STRINGS = ['', '/small', 'a"b', 'back\\slash', 'tab\there', 'nl\nx', '\u0000\u001f\u007f', 'é ü 中文', '😀', '\ud800 lone', '/p?q=1&r="x"', 'x'.repeat(300)];
 
 test('jsonString is JSON.stringify for every kind of string', () => {
   for (const s of STRINGS) assert.equal(jsonString(s), JSON.stringify(s), `for ${JSON.stringify(s)}`);
+});
+
+test('JsonStringMemo is jsonString, whether the value repeats (as the same string or an equal one) or changes', () => {
+  const memo = new JsonStringMemo();
+  const seq = ['', '/a', '/a', ('/' + 'a').slice(0), 'a"b', 'a"b', '/a', '', 'é', '/a', ...STRINGS, ...[...STRINGS].reverse()];
+  for (const s of seq) assert.equal(memo.of(s), JSON.stringify(s), `for ${JSON.stringify(s)}`);
 });
 
 test('isoTime is toISOString, also when the millisecond repeats or goes back', () => {
