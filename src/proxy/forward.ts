@@ -254,9 +254,12 @@ class ForwardExchange implements UpstreamExchange, ClientGoneListener, EncoderOw
    * target's 100 is about the hop it received the body on, not the client's. The writer drops
    * them for HTTP/1.0 clients and once the final head is out.
    */
-  onInformational(status: number, _reason: string, rawHeaders: string[]): void {
-    if (status === 100 || this.discarding) return;
-    this.res.writeInformational(status, forwardInterimHeaders(rawHeaders, this.s.runtime.hiddenResponseHeaders));
+  onInformational(status: number, _reason: string, rawHeaders: string[]): boolean {
+    if (status === 100 || this.discarding) return true;
+    if (this.res.writeInformational(status, forwardInterimHeaders(rawHeaders, this.s.runtime.hiddenResponseHeaders))) return true;
+    // A target may send any number of them: the client must take them as it takes a body.
+    this.res.onDrain((this.resumeOnDrain ??= () => this.call?.resume()));
+    return false;
   }
 
   /** RFC 9112 §7.1.2: the trailer section goes on to the client when the response to it is chunked. */

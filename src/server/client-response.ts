@@ -34,8 +34,11 @@ export interface ClientResponse {
    * `TE: trailers`, as gRPC clients do); dropped otherwise.
    */
   endWithTrailers(fields: string): void;
-  /** Sends an interim response (1xx other than 100, e.g. 103 Early Hints) before the final head. */
-  writeInformational(status: number, headers: readonly string[]): void;
+  /**
+   * Sends an interim response (1xx other than 100, e.g. 103 Early Hints) before the final head.
+   * False means the client is not keeping up: wait for `onDrain` before relaying more.
+   */
+  writeInformational(status: number, headers: readonly string[]): boolean;
   /**
    * Sends 101 and hands the connection to a tunnel (WebSocket, HTTP/1.1 only): null when the
    * client cannot switch (gone, or HTTP/2, which has no Upgrade: RFC 9113 §8.6).

@@ -10,6 +10,8 @@ import type { ClientResponse } from './client-response.js';
 import type { ClientGoneListener, SwitchedConnection } from './response-writer.js';
 
 /** RFC 9113 §8.2.2: never sent on HTTP/2 (node:http2 would throw on most of them). */
+/** Frames a session may have queued for the client before interim responses are dropped. */
+const MAX_QUEUED_FRAMES = 64;
 const FORBIDDEN = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'upgrade', 'te', 'host', 'http2-settings']);
 
 /** What the writer needs from the stream's exchange. */
@@ -106,12 +108,17 @@ export class Http2ResponseWriter implements ClientResponse {
     this.end();
   }
 
-  writeInformational(status: number, headers: readonly string[]): void {
+  writeInformational(status: number, headers: readonly string[]): boolean {
     // RFC 9113 §8.1: interim responses are HEADERS frames before the final one.
-    if (this.headersSent || status < 102 || status > 199 || this.stream.destroyed || this.stream.closed) return;
+    if (this.headersSent || status < 102 || status > 199 || this.stream.destroyed || this.stream.closed) return true;
+    // HEADERS frames are not flow-controlled and no 'drain' follows them, so there is nothing to
+    // wait for: while the session already has many frames queued for a client that does not
+    // read, further interim responses (advisory by nature) are dropped rather than queued.
+    if ((this.stream.session?.state.outboundQueueSize ?? 0) > MAX_QUEUED_FRAMES) return true;
     const out: OutgoingHttpHeaders = { ':status': status };
     addLines(out, headers);
     this.stream.additionalHeaders(out);
+    return true;
   }
 
   switchProtocols(): SwitchedConnection | null {

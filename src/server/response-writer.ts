@@ -190,10 +190,10 @@ export class ResponseWriter implements ClientResponse {
    * Relays an interim response (RFC 9110 §15.2: 102, 103 Early Hints…) before the final one.
    * Never to an HTTP/1.0 client (§15.2: it cannot parse one), never after the final head.
    */
-  writeInformational(status: number, headers: readonly string[]): void {
+  writeInformational(status: number, headers: readonly string[]): boolean {
     const t = this.target;
-    if (this.headersSent || t.http10 || status < 102 || status > 199 || t.socket.destroyed) return;
-    t.socket.write(`HTTP/1.1 ${status} ${statusText(status)}\r\n${serializeFields(headers)}\r\n`, 'latin1');
+    if (this.headersSent || t.http10 || status < 102 || status > 199 || t.socket.destroyed) return true;
+    return t.socket.write(`HTTP/1.1 ${status} ${statusText(status)}\r\n${serializeFields(headers)}\r\n`, 'latin1');
   }
 
   /**

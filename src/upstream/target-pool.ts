@@ -253,8 +253,8 @@ class PooledCall implements Waiter, UpstreamExchange, UpstreamCall {
     conn.send(this.req.head, this.req.body, this.req.chunked, this, this.req.options, this.req.upgrade === true);
   }
 
-  onInformational(status: number, reason: string, rawHeaders: string[]): void {
-    this.exchange.onInformational?.(status, reason, rawHeaders);
+  onInformational(status: number, reason: string, rawHeaders: string[]): boolean {
+    return this.exchange.onInformational?.(status, reason, rawHeaders) ?? true;
   }
 
   onResponseTrailers(rawTrailers: string[]): void {

@@ -34,9 +34,10 @@ export interface UpstreamExchange {
   onError(err: ProxyError): void;
   /**
    * An interim response other than 101 (RFC 9110 §15.2: 100, 102, 103 Early Hints…); the final
-   * response follows. Optional: exchanges without it ignore interim responses.
+   * response follows. Optional: exchanges without it ignore interim responses. Returns false
+   * when the client cannot take more: reading stops until `resume()`, as for body data.
    */
-  onInformational?(status: number, reason: string, rawHeaders: string[]): void;
+  onInformational?(status: number, reason: string, rawHeaders: string[]): boolean;
   /**
    * The trailer section of a chunked response (RFC 9112 §7.1.2), flat [name, value, …] as
    * received, called just before onResponseEnd and only when there is one. Optional: exchanges
@@ -387,7 +388,7 @@ export class UpstreamConnection implements BodySink {
     if (status < 200 && status !== 101) {
       // RFC 9110 §15.2: interim responses are not the final answer; wait for the next one.
       this.informational = true;
-      exchange.onInformational?.(status, reason ?? '', headers);
+      if (exchange.onInformational?.(status, reason ?? '', headers) === false) this.pause();
       return 0;
     }
     if (upgrade || status === 101) {

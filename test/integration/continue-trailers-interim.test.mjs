@@ -9,7 +9,7 @@ import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import bcrypt from 'bcryptjs';
-import { deadAddress, startOrigin, startProxy } from '../helpers.mjs';
+import { deadAddress, startOrigin, startProxy, startRawOrigin } from '../helpers.mjs';
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
@@ -236,5 +236,62 @@ describe('Expect, trailers and interim responses', () => {
     assert.match(c.data, /^HTTP\/1\.1 200 OK\r\n/);
     assert.doesNotMatch(c.data, / 10[23] /);
     c.socket.destroy();
+  });
+});
+
+describe('interim responses under backpressure', () => {
+  const HINTS = 10_000;
+  const LINK = `<${'/x'.repeat(2000)}>; rel=preload`; // ~4 KiB per 103: ~40 MiB in all
+  let origin;
+  let proxy;
+  /** How many 103s the origin had written when the client started reading. */
+  let sentWhenClientRead = -1;
+  let sent = 0;
+
+  before(async () => {
+    // A target that sends 103s as fast as its socket takes them, then the final response.
+    origin = await startRawOrigin((socket) => {
+      socket.once('data', async () => {
+        for (sent = 0; sent < HINTS; sent++) {
+          if (!socket.write(`HTTP/1.1 103 Early Hints\r\nLink: ${LINK}\r\n\r\n`)) await once(socket, 'drain');
+        }
+        socket.end('HTTP/1.1 200 OK\r\nContent-Length: 5\r\nConnection: close\r\n\r\nfinal');
+      });
+      socket.on('error', () => {});
+    });
+    proxy = await startProxy({ upstreams: { origin: { targets: [{ url: origin.url }] } }, routes: [{ upstream: 'origin' }] });
+  });
+
+  after(async () => {
+    await proxy?.close();
+    await origin?.close();
+  });
+
+  it('a client that does not read holds the target back, and then gets every 103 and the response', async () => {
+    const socket = net.connect(proxy.port, '127.0.0.1');
+    await once(socket, 'connect');
+    socket.pause();
+    socket.write('GET /hints HTTP/1.1\r\nHost: t.test\r\n\r\n');
+    // Kernel buffers on the way hold a few MiB; without backpressure the proxy would read all
+    // 40 MiB into memory within this second.
+    await sleep(1500);
+    sentWhenClientRead = sent;
+    const marker = 'HTTP/1.1 103 Early Hints\r\n';
+    let hints = 0;
+    let tail = ''; // shorter than the marker: no marker is counted twice
+    let done = false;
+    socket.on('data', (d) => {
+      const text = tail + d.toString('latin1');
+      hints += text.split(marker).length - 1;
+      done = text.endsWith('\r\n\r\nfinal');
+      tail = text.slice(-(marker.length - 1));
+    });
+    socket.resume();
+    const deadline = Date.now() + 20_000;
+    while (!done && Date.now() < deadline) await sleep(20);
+    socket.destroy();
+    assert.ok(sentWhenClientRead < HINTS / 2, `the target was held back (it had sent ${sentWhenClientRead} of ${HINTS} 103s)`);
+    assert.ok(done, 'the final response arrived');
+    assert.equal(hints, HINTS);
   });
 });
