@@ -431,8 +431,9 @@ EOF
 # origin, round robin, active health checks every second: what balancing costs),
 # barbican-log (JSON access log to a file and metrics on: what observability costs, against
 # barbican-bare: access log and metrics off), or
-# barbican-auto (server.workers: auto, against nginx-2w), or barbican-redis (rate limits and
-# the cache's second tier in Redis, against barbican).
+# barbican-auto (server.workers: auto, against nginx-2w), barbican-auto-bare / barbican-auto-log
+# (workers: auto, observability off / on: its cost with one worker per core), or barbican-redis
+# (rate limits and the cache's second tier in Redis, against barbican).
 write_barbican_conf() {
   local c=${1:-barbican} dir=$TMP/${1:-barbican} upstream server="" extra="" logging="{ accessLog: { format: off } }"
   mkdir -p "$dir"

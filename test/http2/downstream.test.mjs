@@ -23,6 +23,10 @@ describe('HTTP/2 from clients', () => {
       req.on('end', () => {
         const headers = { 'content-type': 'application/json' };
         if (req.url.startsWith('/cached/')) headers['cache-control'] = 'public, max-age=60';
+        if (req.url === '/hints') {
+          res.writeEarlyHints({ link: '</style.css>; rel=preload; as=style' });
+          return setTimeout(() => res.end('final'), 20);
+        }
         if (req.url.startsWith('/text/')) {
           res.writeHead(200, { 'content-type': 'text/html' });
           return res.end('<p>hello http2</p>\n'.repeat(500));
@@ -156,6 +160,24 @@ describe('HTTP/2 from clients', () => {
       assert.match(bad.body.toString(), /code: REQUEST_PATH_INVALID/);
       const good = await h2request(client, { ':path': '/after' });
       assert.equal(good.status, 200);
+    } finally {
+      client.close();
+    }
+  });
+
+  it('relays a 103 Early Hints from an HTTP/1.1 target to an HTTP/2 client before the response (RFC 9113 §8.1)', async () => {
+    const client = session(proxy.ports.web);
+    try {
+      const events = await new Promise((resolve, reject) => {
+        const seen = [];
+        const req = client.request({ ':path': '/hints' });
+        req.on('headers', (h) => seen.push({ status: h[':status'], link: h.link }));
+        req.on('response', (h) => seen.push({ status: h[':status'] }));
+        req.on('data', () => {});
+        req.on('end', () => resolve(seen));
+        req.on('error', reject);
+      });
+      assert.deepEqual(events, [{ status: 103, link: '</style.css>; rel=preload; as=style' }, { status: 200 }]);
     } finally {
       client.close();
     }
