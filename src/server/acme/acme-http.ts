@@ -8,7 +8,7 @@
  *   timer tries again later).
  */
 import { Agent } from 'node:https';
-import { axios as acmeAxios } from 'acme-client';
+import { acmeClient } from './acme-client-module.js';
 
 /** Longest wait for one ACME HTTP request. */
 const REQUEST_TIMEOUT_MS = 30_000;
@@ -28,7 +28,7 @@ function originOf(url: string | undefined): string | undefined {
 function install(): void {
   if (installed) return;
   installed = true;
-  acmeAxios.interceptors.request.use((config) => {
+  acmeClient().axios.interceptors.request.use((config) => {
     const origin = originOf(config.url);
     const agent = origin === undefined ? undefined : agents.get(origin);
     if (agent !== undefined) config.httpsAgent = agent;

@@ -14,7 +14,8 @@
  * public DNS and port 80/443 ("verifyChallenge"), which fails behind NAT or on private test
  * networks and proves nothing the CA will not check itself.
  */
-import { Client, crypto as acmeCrypto, type Authorization } from 'acme-client';
+import type { Authorization, Client } from 'acme-client';
+import { acmeClient } from './acme-client-module.js';
 import type { ChallengeStore } from './challenge-store.js';
 import { createSelfSigned } from './self-signed.js';
 import { newPrivateKeyPem } from './acme-storage.js';
@@ -45,6 +46,7 @@ const BACKOFF = { backoffAttempts: 10, backoffMin: 1_000, backoffMax: 10_000 };
 
 /** Runs a whole order; rejects with the CA's problem detail when it fails. */
 export async function orderCertificate(request: OrderRequest): Promise<IssuedCertificate> {
+  const { Client, crypto: acmeCrypto } = acmeClient();
   const client = new Client({ directoryUrl: request.directoryUrl, accountKey: request.accountKey, ...BACKOFF });
   // RFC 8555 §7.3: configuring ACME for a CA is taken as agreeing to its terms of service.
   await client.createAccount({ termsOfServiceAgreed: true, contact: [`mailto:${request.email}`] });
