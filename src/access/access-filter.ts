@@ -41,7 +41,7 @@ export interface AccessFilterOptions {
   keyPath: string;
   access?: AccessConfig | undefined;
   rateLimit?: RateLimitConfig | undefined;
-  /** server.hideResponseHeaders, lower case: also hidden from forward-auth answers. */
+  /** server.hideResponseHeaders (any case): also hidden from forward-auth answers. */
   hiddenResponseHeaders?: HeaderNameSet;
   /** Where rate-limit state lives (default: the process-wide registry, kept across reloads). */
   limiters?: LimiterRegistry;

@@ -9,9 +9,9 @@ import { H2_INTERNAL_ERROR } from './http2-codes.js';
 import type { ClientResponse } from './client-response.js';
 import type { ClientGoneListener, SwitchedConnection } from './response-writer.js';
 
-/** RFC 9113 §8.2.2: never sent on HTTP/2 (node:http2 would throw on most of them). */
 /** Frames a session may have queued for the client before interim responses are dropped. */
 const MAX_QUEUED_FRAMES = 64;
+/** RFC 9113 §8.2.2: never sent on HTTP/2 (node:http2 would throw on most of them). */
 const FORBIDDEN = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'upgrade', 'te', 'host', 'http2-settings']);
 
 /** What the writer needs from the stream's exchange. */

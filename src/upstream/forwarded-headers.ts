@@ -84,7 +84,7 @@ export function forwardRequestHeaders(raw: readonly string[], ctx: ForwardingCon
 
 /**
  * The response header list for the client: the target's headers less hop-by-hop ones, those
- * its Connection header names, framing (the writer re-frames) and `hidden` (lower case).
+ * its Connection header names, framing (the writer re-frames) and `hidden`.
  */
 export function forwardResponseHeaders(raw: readonly string[], hidden: HeaderNameSet): string[] {
   const out: string[] = [];

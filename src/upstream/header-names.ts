@@ -24,13 +24,11 @@ export function sameName(name: string, lower: string): boolean {
 export class HeaderNameSet {
   /** The names (lower case), by length. */
   private readonly byLength: (string[] | undefined)[] = [];
-  readonly size: number;
 
   constructor(names: Iterable<string>) {
     const all = new Set<string>();
     for (const name of names) all.add(name.toLowerCase());
     for (const lower of all) (this.byLength[lower.length] ??= []).push(lower);
-    this.size = all.size;
   }
 
   /** The set's name (lower case) that `name` is, or undefined. */
