@@ -54,8 +54,13 @@ type SonicBoom = ReturnType<typeof pino.destination>;
 
 /** How long a line may wait in memory before it is handed to the output. */
 const FLUSH_MS = 100;
-/** Pending bytes (UTF-16 units) that hand the batch over at once. */
-const FLUSH_BYTES = 32 * 1024;
+/**
+ * Pending bytes (UTF-16 units) that hand the batch over at once. Each hand-over is one write
+ * on libuv's threadpool, and a write costs the proxy's core about the same whatever its size:
+ * with 32 KiB batches the writes took 3.4% of the proxy's time under a 12 B GET load, with
+ * 256 KiB 0.5% (docs/benchmarks.md, session 5). FLUSH_MS still bounds how long a line waits.
+ */
+const FLUSH_BYTES = 256 * 1024;
 
 /** One output with its batch of pending lines. */
 class Destination {
