@@ -240,8 +240,8 @@ describe('Expect, trailers and interim responses', () => {
 });
 
 describe('interim responses under backpressure', () => {
-  const HINTS = 10_000;
-  const LINK = `<${'/x'.repeat(2000)}>; rel=preload`; // ~4 KiB per 103: ~40 MiB in all
+  const HINTS = 20_000;
+  const LINK = `<${'/x'.repeat(2000)}>; rel=preload`; // ~4 KiB per 103: ~80 MiB in all
   let origin;
   let proxy;
   /** How many 103s the origin had written when the client started reading. */
@@ -273,7 +273,7 @@ describe('interim responses under backpressure', () => {
     socket.pause();
     socket.write('GET /hints HTTP/1.1\r\nHost: t.test\r\n\r\n');
     // Kernel buffers on the way hold a few MiB; without backpressure the proxy would read all
-    // 40 MiB into memory within this second.
+    // 80 MiB into memory within this time.
     await sleep(1500);
     sentWhenClientRead = sent;
     const marker = 'HTTP/1.1 103 Early Hints\r\n';
