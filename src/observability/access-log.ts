@@ -1,7 +1,7 @@
 /**
  * The access log: one line per request, JSON or Apache combined, to stdout, stderr or a file.
  * Lines are gathered in memory and handed to the output at most FLUSH_MS after they were
- * written or once FLUSH_BYTES are pending, as nginx's `access_log … buffer= flush=` does;
+ * written or once a batch's worth is pending, as nginx's `access_log … buffer= flush=` does;
  * the output (sonic-boom, given the batch as bytes) then writes asynchronously. One write per
  * batch rather than one per event-loop turn keeps the log's cost to the request path small
  * (docs/benchmarks.md).
@@ -55,12 +55,18 @@ type SonicBoom = ReturnType<typeof pino.destination>;
 /** How long a line may wait in memory before it is handed to the output. */
 const FLUSH_MS = 100;
 /**
- * Pending bytes (UTF-16 units) that hand the batch over at once. Each hand-over is one write
- * on libuv's threadpool, and a write costs the proxy's core about the same whatever its size:
- * with 32 KiB batches the writes took 3.4% of the proxy's time under a 12 B GET load, with
- * 256 KiB 0.5% (docs/benchmarks.md, session 5). FLUSH_MS still bounds how long a line waits.
+ * Pending bytes (UTF-16 units) that hand a file's batch over at once. Each hand-over is one
+ * write on libuv's threadpool, and a write costs the proxy's core about the same whatever its
+ * size: with 32 KiB batches the writes took 3.4% of the proxy's time under a 12 B GET load,
+ * with 256 KiB 0.5% (docs/benchmarks.md, session 5). FLUSH_MS still bounds how long a line waits.
  */
-const FLUSH_BYTES = 256 * 1024;
+const FILE_FLUSH_BYTES = 256 * 1024;
+/**
+ * The same for stdout and stderr, which are often a pipe that every worker shares: a write
+ * larger than the pipe (64 KiB) goes in pieces, between which another worker's lines could
+ * land, cutting a line in two. A file is opened for appending, where each write stays whole.
+ */
+const STREAM_FLUSH_BYTES = 32 * 1024;
 
 /** One output with its batch of pending lines. */
 class Destination {
@@ -71,11 +77,14 @@ class Destination {
     this.handOver();
   };
 
-  constructor(readonly out: SonicBoom) {}
+  constructor(
+    readonly out: SonicBoom,
+    private readonly flushBytes: number,
+  ) {}
 
   write(line: string): void {
     this.pending += line;
-    if (this.pending.length >= FLUSH_BYTES) this.handOver();
+    if (this.pending.length >= this.flushBytes) this.handOver();
     else if (this.timer === null) this.timer = setTimeout(this.flushLater, FLUSH_MS).unref();
   }
 
@@ -120,10 +129,12 @@ function destination(output: string): Destination {
   let dest = destinations.get(output);
   if (dest !== undefined) return dest;
   // contentMode buffer: batches are handed over encoded (see Destination.handOver).
-  if (output === 'stdout') dest = new Destination(pino.destination({ dest: 1, sync: false, contentMode: 'buffer' }));
-  else if (output === 'stderr') dest = new Destination(pino.destination({ dest: 2, sync: false, contentMode: 'buffer' }));
+  if (output === 'stdout') dest = new Destination(pino.destination({ dest: 1, sync: false, contentMode: 'buffer' }), STREAM_FLUSH_BYTES);
+  else if (output === 'stderr') dest = new Destination(pino.destination({ dest: 2, sync: false, contentMode: 'buffer' }), STREAM_FLUSH_BYTES);
   else {
-    dest = new Destination(pino.destination({ dest: output, sync: false, mkdir: true, contentMode: 'buffer' }));
+    // /dev/stdout and the like are the same pipes as stdout and stderr.
+    const flushBytes = output.startsWith('/dev/') ? STREAM_FLUSH_BYTES : FILE_FLUSH_BYTES;
+    dest = new Destination(pino.destination({ dest: output, sync: false, mkdir: true, contentMode: 'buffer' }), flushBytes);
     files.add(dest);
   }
   destinations.set(output, dest);

@@ -58,6 +58,8 @@ class ForwardExchange implements UpstreamExchange, ClientGoneListener, EncoderOw
   private trailers: string | null = null;
   readonly isHead: boolean;
   private resumeOnDrain: (() => void) | null = null;
+  /** A drain listener is registered (resumeAfterDrain). */
+  private drainAwaited = false;
   private readonly res: ClientResponse;
   private readonly idempotent: boolean;
   /** The request body as the tries read it (null: no body). */
@@ -229,7 +231,7 @@ class ForwardExchange implements UpstreamExchange, ClientGoneListener, EncoderOw
     const out = this.encoder ?? this.res;
     if (out.write(chunk)) return true;
     // The client (or the compressor) is slower than the target: pause the target until it drains.
-    out.onDrain((this.resumeOnDrain ??= () => this.call?.resume()));
+    this.resumeAfterDrain(out);
     return false;
   }
 
@@ -258,8 +260,24 @@ class ForwardExchange implements UpstreamExchange, ClientGoneListener, EncoderOw
     if (status === 100 || this.discarding) return true;
     if (this.res.writeInformational(status, forwardInterimHeaders(rawHeaders, this.s.runtime.hiddenResponseHeaders))) return true;
     // A target may send any number of them: the client must take them as it takes a body.
-    this.res.onDrain((this.resumeOnDrain ??= () => this.call?.resume()));
+    this.resumeAfterDrain(this.res);
     return false;
+  }
+
+  /**
+   * Resumes the target once `out` drains. One listener at a time: the rest of a read is still
+   * parsed after the target is paused, and each of its chunks (or interim responses) would
+   * otherwise add another.
+   */
+  private resumeAfterDrain(out: { onDrain(fn: () => void): void }): void {
+    if (this.drainAwaited) return;
+    this.drainAwaited = true;
+    out.onDrain(
+      (this.resumeOnDrain ??= () => {
+        this.drainAwaited = false;
+        this.call?.resume();
+      }),
+    );
   }
 
   /** RFC 9112 §7.1.2: the trailer section goes on to the client when the response to it is chunked. */

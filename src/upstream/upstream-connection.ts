@@ -180,7 +180,10 @@ export class UpstreamConnection implements BodySink {
       return;
     }
     if (this.responseDeadline !== 0) {
-      if (now >= this.responseDeadline) {
+      // Before the head, reading stops only while the client is not taking interim responses
+      // (onInformational): that wait is the client's (its sendTimeout bounds it), not the target's.
+      if (this.readingStopped) this.responseDeadline = now + this.responseHeadersTimeout;
+      else if (now >= this.responseDeadline) {
         this.responseDeadline = 0;
         this.fail(new ProxyError('UPSTREAM_RESPONSE_TIMEOUT', 'the target did not answer in time'));
       }

@@ -41,7 +41,9 @@ test('forwarding keeps, drops and replaces headers in any case as before', () =>
     'Accept', '*/*', 'Host', 'origin.test', 'X-Forwarded-For', '1.1.1.1, 10.0.0.9', 'X-Forwarded-Proto', 'https', 'X-Forwarded-Host', 'site.test', 'X-Request-Id', 'rid', 'TE', 'trailers', 'Connection', 'TE',
   ]);
   // An untrusted peer's forwarding headers are dropped, whatever their case.
-  assert.deepEqual(forwardRequestHeaders(['X-Forwarded-Host', 'evil', 'FORWARDED', 'for=1.2.3.4'], { ...ctx, peerTrusted: false }).slice(0, 8), ['Host', 'origin.test', 'X-Forwarded-For', '10.0.0.9', 'X-Forwarded-Proto', 'https', 'X-Forwarded-Host', 'site.test']);
+  assert.deepEqual(forwardRequestHeaders(['X-Forwarded-Host', 'evil', 'FORWARDED', 'for=1.2.3.4', 'x-request-id', 'mine'], { ...ctx, peerTrusted: false }), [
+    'Host', 'origin.test', 'X-Forwarded-For', '10.0.0.9', 'X-Forwarded-Proto', 'https', 'X-Forwarded-Host', 'site.test', 'X-Request-Id', 'rid',
+  ]);
 
   const hidden = new HeaderNameSet(['Server', 'x-powered-by']);
   const response = ['SERVER', 'nginx', 'date', 'Wed, 02 Dec 2026 02:00:00 GMT', 'Content-Type', 'text/plain', 'CONTENT-LENGTH', '12', 'connection', 'close, X-Internal', 'X-Internal', '1', 'X-Powered-By', 'php', 'Transfer-Encoding', 'chunked', 'Vary', 'Accept'];
