@@ -11,11 +11,14 @@
  * timeout, oversized answer) the client gets 503: access is never granted when the check
  * cannot be made.
  */
-import { request } from 'undici';
+import { lazyModule } from '../lazy-module.js';
 import type { ForwardAuthConfig } from './config.js';
 import { denial, type AccessContext, type AccessRequest, type AccessRule, type RuleVerdict } from './request.js';
 import { ProxyError } from '../errors/index.js';
 import type { HeaderNameSet } from '../upstream/header-names.js';
+
+/** undici, loaded with the first forward-auth rule's first sub-request (lazy-module.ts). */
+const undici = lazyModule<typeof import('undici')>('undici');
 
 /** Largest answer body passed on to the client. */
 export const MAX_AUTH_BODY_BYTES = 64 * 1024;
@@ -79,7 +82,7 @@ export function createForwardAuthRule(config: ForwardAuthConfig, hiddenResponseH
     }
     let answer;
     try {
-      answer = await request(url, { method: 'GET', headers, headersTimeout: timeout, bodyTimeout: timeout, signal: AbortSignal.timeout(timeout) });
+      answer = await undici().request(url, { method: 'GET', headers, headersTimeout: timeout, bodyTimeout: timeout, signal: AbortSignal.timeout(timeout) });
     } catch (err) {
       return denial('AUTH_SERVICE_UNAVAILABLE', `forward auth: ${failure(err)}`);
     }

@@ -16,7 +16,8 @@
  * live in upstream/, which health/ must not import).
  */
 import type { ConnectionOptions } from 'node:tls';
-import { Client } from 'undici';
+import type { Client } from 'undici';
+import { lazyModule } from '../lazy-module.js';
 import type { TargetState } from '../balancer/index.js';
 import type { Logger } from '../observability/logger.js';
 import type { HealthCheckConfig } from './config.js';
@@ -198,8 +199,11 @@ function createProbe(target: TargetState, hostOverride: string | undefined): Pro
   };
 }
 
+/** undici, loaded with the first health check (lazy-module.ts). */
+const undici = lazyModule<typeof import('undici')>('undici');
+
 function createClient(origin: string, timeout: number, tls: ConnectionOptions | undefined): Client {
-  return new Client(origin, {
+  return new (undici().Client)(origin, {
     connect: { ...tls, timeout },
     headersTimeout: timeout,
     bodyTimeout: timeout,

@@ -11,8 +11,8 @@
  * and sharing resumes, without a restart. State changes are logged once each (not per request).
  */
 import { randomBytes } from 'node:crypto';
-import { createRequire } from 'node:module';
 import type { Cluster, ClusterOptions, Redis, RedisOptions } from 'ioredis';
+import { lazyModule } from '../lazy-module.js';
 import type { Logger } from '../observability/logger.js';
 import { CircuitBreaker } from './circuit-breaker.js';
 import type { RedisConfig } from './config.js';
@@ -21,14 +21,8 @@ import { defineScripts, type ScriptCommands } from './scripts.js';
 
 export type RedisClient = Redis | Cluster;
 
-/**
- * ioredis, loaded the first time a connection is made: an instance without state.redis never
- * loads it (it costs ~25 MiB of RSS once loaded).
- */
-function ioredis(): typeof import('ioredis') {
-  // Why the cast: require() is untyped; the type is the module's own.
-  return createRequire(import.meta.url)('ioredis') as typeof import('ioredis');
-}
+/** ioredis, loaded the first time a connection is made (lazy-module.ts). */
+const ioredis = lazyModule<typeof import('ioredis')>('ioredis');
 
 /** An event as sent (the sender's id is added). */
 export type FleetEventBody = { [K in FleetEvent['t']]: Omit<Extract<FleetEvent, { t: K }>, 'from'> }[FleetEvent['t']];

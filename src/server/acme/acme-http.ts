@@ -8,7 +8,9 @@
  *   timer tries again later).
  */
 import { Agent } from 'node:https';
-import { acmeClient } from './acme-client-module.js';
+import { lazyModule } from '../../lazy-module.js';
+
+const acmeClient = lazyModule<typeof import('acme-client')>('acme-client');
 
 /** Longest wait for one ACME HTTP request. */
 const REQUEST_TIMEOUT_MS = 30_000;

@@ -15,7 +15,7 @@
  * networks and proves nothing the CA will not check itself.
  */
 import type { Authorization, Client } from 'acme-client';
-import { acmeClient } from './acme-client-module.js';
+import { lazyModule } from '../../lazy-module.js';
 import type { ChallengeStore } from './challenge-store.js';
 import { createSelfSigned } from './self-signed.js';
 import { newPrivateKeyPem } from './acme-storage.js';
@@ -42,6 +42,7 @@ export interface IssuedCertificate {
 }
 
 /** Polling of pending challenges and orders: 1 s, doubling, at most 10 s between polls, ~1 min in all. */
+const acmeClient = lazyModule<typeof import('acme-client')>('acme-client');
 const BACKOFF = { backoffAttempts: 10, backoffMin: 1_000, backoffMax: 10_000 };
 
 /** Runs a whole order; rejects with the CA's problem detail when it fails. */
