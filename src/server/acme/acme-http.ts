@@ -10,6 +10,7 @@
 import { Agent } from 'node:https';
 import { lazyModule } from '../../lazy-module.js';
 
+/** acme-client, loaded when the first ACME server is prepared (lazy-module.ts). */
 const acmeClient = lazyModule<typeof import('acme-client')>('acme-client');
 
 /** Longest wait for one ACME HTTP request. */

@@ -41,8 +41,9 @@ export interface IssuedCertificate {
   readonly keyPem: string;
 }
 
-/** Polling of pending challenges and orders: 1 s, doubling, at most 10 s between polls, ~1 min in all. */
+/** acme-client, loaded with the first order (lazy-module.ts). */
 const acmeClient = lazyModule<typeof import('acme-client')>('acme-client');
+/** Polling of pending challenges and orders: 1 s, doubling, at most 10 s between polls, ~1 min in all. */
 const BACKOFF = { backoffAttempts: 10, backoffMin: 1_000, backoffMax: 10_000 };
 
 /** Runs a whole order; rejects with the CA's problem detail when it fails. */
