@@ -18,6 +18,7 @@ import { conditionOf, type RetryCondition } from '../upstream/retry-policy.js';
 import type { UpstreamCall } from '../upstream/target-pool.js';
 import type { UpstreamExchange } from '../upstream/upstream-connection.js';
 import { sharedMetrics } from '../observability/metrics.js';
+import { DrainResume } from './drain-resume.js';
 import { fail, log } from './exit.js';
 import { applyResponseFilters } from './filter.js';
 import type { CompiledRoute, CompiledUpstream, UpstreamTarget } from './runtime.js';
@@ -57,9 +58,8 @@ class ForwardExchange implements UpstreamExchange, ClientGoneListener, EncoderOw
   /** The response's trailer section, filtered (null: none; see onResponseTrailers). */
   private trailers: string | null = null;
   readonly isHead: boolean;
-  private resumeOnDrain: (() => void) | null = null;
-  /** A drain listener is registered (resumeAfterDrain). */
-  private drainAwaited = false;
+  /** Resumes the target when the client drains (made at the first wait). */
+  private drain: DrainResume | null = null;
   private readonly res: ClientResponse;
   private readonly idempotent: boolean;
   /** The request body as the tries read it (null: no body). */
@@ -264,20 +264,9 @@ class ForwardExchange implements UpstreamExchange, ClientGoneListener, EncoderOw
     return false;
   }
 
-  /**
-   * Resumes the target once `out` drains. One listener at a time: the rest of a read is still
-   * parsed after the target is paused, and each of its chunks (or interim responses) would
-   * otherwise add another.
-   */
+  /** Resumes the target once `out` (the client, or the compressor) has drained. */
   private resumeAfterDrain(out: { onDrain(fn: () => void): void }): void {
-    if (this.drainAwaited) return;
-    this.drainAwaited = true;
-    out.onDrain(
-      (this.resumeOnDrain ??= () => {
-        this.drainAwaited = false;
-        this.call?.resume();
-      }),
-    );
+    (this.drain ??= new DrainResume(() => this.call?.resume())).after(out);
   }
 
   /** RFC 9112 §7.1.2: the trailer section goes on to the client when the response to it is chunked. */

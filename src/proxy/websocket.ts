@@ -16,6 +16,7 @@ import type { ClientGoneListener } from '../server/response-writer.js';
 import { forwardRequestHeaders, forwardResponseHeaders, serializeRequestHead } from '../upstream/forwarded-headers.js';
 import type { UpstreamCall } from '../upstream/target-pool.js';
 import type { TunnelPeer, UpstreamConnection, UpstreamExchange } from '../upstream/upstream-connection.js';
+import { DrainResume } from './drain-resume.js';
 import { fail, log } from './exit.js';
 import { applyResponseFilters } from './filter.js';
 import type { CompiledRoute, CompiledUpstream, UpstreamTarget } from './runtime.js';
@@ -34,7 +35,8 @@ class WebSocketExchange implements UpstreamExchange, ClientGoneListener {
   readonly isHead = false;
   private call: UpstreamCall | null = null;
   private target: UpstreamTarget | null = null;
-  private resumeOnDrain: (() => void) | null = null;
+  /** Resumes the target when the client drains (made at the first wait). */
+  private drain: DrainResume | null = null;
 
   constructor(
     private readonly s: Session,
@@ -119,7 +121,7 @@ class WebSocketExchange implements UpstreamExchange, ClientGoneListener {
   onResponseData(chunk: Buffer): boolean {
     const res = this.s.res;
     if (res.write(chunk)) return true;
-    res.onDrain((this.resumeOnDrain ??= () => this.call?.resume()));
+    (this.drain ??= new DrainResume(() => this.call?.resume())).after(res);
     return false;
   }
 
