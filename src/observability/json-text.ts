@@ -6,10 +6,12 @@
 
 /**
  * Whether `s` has a character that a JSON string must or may escape, or anything not plain
- * ASCII. A loop over char codes rather than a regular expression: the lines' fields are short,
- * and a regexp test per field cost more than the scan itself (8 per line; docs/benchmarks.md).
+ * ASCII: controls, `"`, `\`, 0x7f and above. (The same set httpd escapes in the combined
+ * format: log-item-escape.ts.) A loop over char codes rather than a regular expression: the
+ * lines' fields are short, and a regexp test per field cost more than the scan itself in a
+ * profile of the proxy (8 per line; docs/benchmarks.md).
  */
-function needsEscape(s: string): boolean {
+export function needsEscape(s: string): boolean {
   for (let i = 0; i < s.length; i++) {
     const c = s.charCodeAt(i);
     if (c < 0x20 || c === 0x22 || c === 0x5c || c >= 0x7f) return true;

@@ -2,10 +2,9 @@
  * Escaping for the fields of the combined access-log format, byte for byte as Apache httpd's
  * ap_escape_logitem (server/util.c) does for %r, %{User-Agent}i and %{Referer}i.
  */
+import { needsEscape } from './json-text.js';
 
 const HEX = '0123456789abcdef';
-/** What httpd escapes: not printable ASCII (controls, 0x7f and above), `"` and `\`. */
-const NEEDS_ESCAPE = /[\u0000-\u001f"\\\u007f-\uffff]/;
 
 /** `\xhh` for one byte (lower-case hex, as httpd's c2x). */
 function hexByte(b: number): string {
@@ -23,8 +22,8 @@ function hexByte(b: number): string {
  * as they are after one scan, without allocating.
  */
 export function escapeLogItem(v: string): string {
-  // One regex test is the cheapest scan (measured against a charCodeAt loop: ~30% less).
-  if (!NEEDS_ESCAPE.test(v)) return v;
+  // What httpd escapes is what JSON text escapes: not printable ASCII, `"` and `\`.
+  if (!needsEscape(v)) return v;
   let out = '';
   for (let i = 0; i < v.length; i++) {
     const c = v.charCodeAt(i);
