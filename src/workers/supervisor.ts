@@ -95,6 +95,11 @@ export class Supervisor {
       if (isWorkerMessage(raw)) this.onMessage(slot, worker, raw);
     });
     worker.on('exit', (code: number | null, signal: string | null) => this.onExit(slot, worker, code, signal));
+    // A worker that died (SIGKILL, the OOM killer) is still "connected" until its channel's end
+    // is read: a message sent in between fails with EPIPE, which node:cluster emits as 'error'
+    // on the Worker, and an unheard 'error' would take the supervisor, and every worker, down.
+    // The exit that follows restarts the slot; the failed send is answered by send()/ask().
+    worker.on('error', (err: Error) => this.logger.debug({ worker: slot.index, pid: worker.process.pid, err: err.message }, 'message to a worker not delivered'));
   }
 
   private onMessage(slot: Slot, worker: Worker, message: WorkerMessage): void {
@@ -173,23 +178,34 @@ export class Supervisor {
     slot.restart = setTimeout(() => this.fork(slot), delay);
   }
 
-  private send(worker: Worker, message: SupervisorMessage): void {
-    if (worker.isConnected()) worker.send(message);
+  /** Sends `message` if `worker` is connected; `onFailed` runs if it could not be delivered. */
+  private send(worker: Worker, message: SupervisorMessage, onFailed?: () => void): void {
+    if (!worker.isConnected()) {
+      onFailed?.();
+      return;
+    }
+    // With a callback, a failed send is reported to it instead of as the Worker's 'error'.
+    worker.send(message, undefined, (err: Error | null) => {
+      if (err !== null) onFailed?.();
+    });
   }
 
   /** Sends `build(id)` to `worker` and waits for the reply with that id (undefined after `timeoutMs`). */
   private ask(worker: Worker, build: (id: number) => SupervisorMessage, timeoutMs: number): Promise<Reply | undefined> {
     return new Promise((resolve) => {
       const id = this.nextId++;
-      const timer = setTimeout(() => {
+      const unanswered = (): void => {
+        clearTimeout(timer);
         this.replies.delete(id);
         resolve(undefined);
-      }, timeoutMs);
+      };
+      const timer = setTimeout(unanswered, timeoutMs);
       this.replies.set(id, (message) => {
         clearTimeout(timer);
         resolve(message);
       });
-      if (worker.isConnected()) worker.send(build(id));
+      // Not delivered (the worker died): no answer will come, so none is waited for.
+      this.send(worker, build(id), unanswered);
     });
   }
 
