@@ -7,6 +7,7 @@ import type { Socket } from 'node:net';
 import type { ClientResponse } from './client-response.js';
 import { statusText } from './status-text.js';
 import { serializeFields } from './trailer-fields.js';
+import { unsentShared, writeHeld, writeShared } from './turn-writes.js';
 import { writeJoined } from './write-joined.js';
 
 export interface ClientGoneListener {
@@ -103,7 +104,7 @@ export class ResponseWriter implements ClientResponse {
     if (head === null) return;
     this.pendingHead = null;
     const socket = this.target.socket;
-    if (!socket.destroyed) socket.write(head, 'latin1');
+    if (!socket.destroyed) writeHeld(socket, head);
   }
 
   /** Writes body bytes; false means the client is not keeping up: wait for `onDrain`. */
@@ -118,7 +119,7 @@ export class ResponseWriter implements ClientResponse {
     this.bytesWritten += chunk.length;
     const head = this.pendingHead ?? '';
     this.pendingHead = null;
-    if (!this.chunked) return head === '' ? socket.write(chunk) : writeJoined(socket, head, chunk, '');
+    if (!this.chunked) return head === '' ? writeShared(socket, chunk) : writeJoined(socket, head, chunk, '');
     // RFC 9112 §7.1: chunk-size CRLF chunk-data CRLF
     return writeJoined(socket, `${head}${chunk.length.toString(16)}\r\n`, chunk, '\r\n');
   }
@@ -128,9 +129,9 @@ export class ResponseWriter implements ClientResponse {
     this.target.onClientGone = listener;
   }
 
-  /** Bytes written but not yet handed to the kernel (they may reference callers' buffers). */
+  /** Bytes written but not yet handed to the kernel that may reference callers' buffers. */
   get queuedBytes(): number {
-    return this.target.socket.writableLength;
+    return unsentShared(this.target.socket);
   }
 
   /** Calls `fn` once the socket's write buffer has drained. */
@@ -146,7 +147,7 @@ export class ResponseWriter implements ClientResponse {
     const tail = this.chunked ? '0\r\n\r\n' : '';
     const head = this.pendingHead;
     this.pendingHead = null;
-    if (!socket.destroyed && (head !== null || tail !== '')) socket.write(head === null ? tail : head + tail, 'latin1');
+    if (!socket.destroyed && (head !== null || tail !== '')) writeHeld(socket, head === null ? tail : head + tail);
     this.target.onFinish(false);
   }
 
@@ -208,7 +209,7 @@ export class ResponseWriter implements ClientResponse {
     const socket = this.target.socket;
     const head = this.pendingHead ?? '';
     this.pendingHead = null;
-    if (!socket.destroyed) socket.write(`${head}0\r\n${fields}\r\n`, 'latin1');
+    if (!socket.destroyed) writeHeld(socket, `${head}0\r\n${fields}\r\n`);
     this.target.onFinish(false);
   }
 

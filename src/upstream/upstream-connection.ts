@@ -9,6 +9,7 @@ import { ProxyError } from '../errors/index.js';
 import { HTTPParser, startReading, stopReading, type LlhttpError, type LlhttpParser, type OnHeadersComplete } from '../server/llhttp.js';
 import type { BodySink } from '../server/request-body.js';
 import type { BodySource } from './body-source.js';
+import { unsentShared, writeHeld, writeShared } from '../server/turn-writes.js';
 import { writeJoined } from '../server/write-joined.js';
 import { classifyConnectionError } from './classify-error.js';
 import { serializeFields } from '../server/trailer-fields.js';
@@ -217,7 +218,7 @@ export class UpstreamConnection implements BodySink {
     // the client's time (server.limits.requestTimeout), not the origin's.
     if (body === null) this.startResponseTimer();
     if (body === null) {
-      this.socket.write(head, 'latin1');
+      writeHeld(this.socket, head);
       return;
     }
     // The head waits for the first body bytes (which usually follow in the same read from the
@@ -243,7 +244,7 @@ export class UpstreamConnection implements BodySink {
 
   /** Writes tunnel bytes to the target; false: wait for `onceDrained`. */
   tunnelWrite(chunk: Buffer): boolean {
-    return this.socket.write(chunk);
+    return writeShared(this.socket, chunk);
   }
 
   /** Calls `fn` once the target has taken what was written. */
@@ -275,7 +276,7 @@ export class UpstreamConnection implements BodySink {
     const ok = this.chunked
       ? writeJoined(socket, `${head}${chunk.length.toString(16)}\r\n`, chunk, '\r\n')
       : head === ''
-        ? socket.write(chunk)
+        ? writeShared(socket, chunk)
         : writeJoined(socket, head, chunk, '');
     if (ok) return true;
     socket.once('drain', this.onBodyDrain);
@@ -289,7 +290,7 @@ export class UpstreamConnection implements BodySink {
     // RFC 9112 §7.1.2: the client's trailer section (already filtered) closes the chunked body.
     const trailers = this.chunked ? this.body?.trailers ?? null : null;
     const tail = this.chunked ? (trailers === null ? '0\r\n\r\n' : `0\r\n${serializeFields(trailers)}\r\n`) : '';
-    if (head !== '' || tail !== '') this.socket.write(head + tail, 'latin1');
+    if (head !== '' || tail !== '') writeHeld(this.socket, head + tail);
     this.bodyDone = true;
     if (!this.headReceived) this.startResponseTimer();
   }
@@ -301,7 +302,7 @@ export class UpstreamConnection implements BodySink {
 
   retainsData(): boolean {
     // Small chunks are copied by writeJoined; larger ones stay referenced only while queued.
-    return this.socket.writableLength > 0;
+    return unsentShared(this.socket) > 0;
   }
 
   private onBodyDrain = (): void => {

@@ -1,0 +1,116 @@
+// Writes held to the end of the event loop's turn (server/turn-writes.ts), over real loopback
+// sockets: held bytes leave once the turn's I/O callbacks are done, in order; a shared slice
+// goes at once and takes the held bytes with it; end() never loses what is held; a socket
+// whose writes are already queued is not held; unsentShared counts only what may reference a
+// caller's buffer.
+import assert from 'node:assert/strict';
+import net from 'node:net';
+import { once } from 'node:events';
+import { after, before, describe, it } from 'node:test';
+import { holdForTurn, unsentShared, writeHeld, writeShared } from '../../dist/server/turn-writes.js';
+import { writeJoined } from '../../dist/server/write-joined.js';
+
+const immediate = () => new Promise((resolve) => setImmediate(resolve));
+
+describe('turn-writes', () => {
+  let server;
+  let port;
+  const accepted = [];
+  const all = new Set();
+  before(async () => {
+    server = net.createServer((socket) => (accepted.push(socket), all.add(socket)));
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    port = server.address().port;
+  });
+  after(() => {
+    for (const socket of all) socket.destroy();
+    server.close();
+  });
+
+  /** A connected client socket and the server's end of it, collecting what arrives. */
+  async function pair() {
+    const client = net.connect(port, '127.0.0.1');
+    await once(client, 'connect');
+    while (accepted.length === 0) await immediate();
+    const peer = accepted.shift();
+    const got = { data: '', ended: false };
+    peer.on('data', (d) => (got.data += d.toString('latin1')));
+    peer.on('end', () => (got.ended = true));
+    return { client, peer, got };
+  }
+
+  async function until(check) {
+    for (const deadline = Date.now() + 2000; !check() && Date.now() < deadline; ) await new Promise((r) => setTimeout(r, 5));
+  }
+
+  it('holds strings and copied chunks to the end of the turn, then sends them in order', async () => {
+    const { client, peer, got } = await pair();
+    assert.equal(writeHeld(client, 'HTTP/1.1 200 OK\r\n'), true);
+    writeJoined(client, 'Content-Length: 5\r\n\r\n', Buffer.from('hello'), '');
+    assert.equal(client.writableCorked, 1, 'held');
+    assert.equal(client.writableLength, 17 + 26, 'queued in the socket, not yet sent');
+    assert.equal(unsentShared(client), 0, 'a held socket queues only owned bytes');
+    await immediate();
+    assert.equal(client.writableCorked, 0, 'sent at the end of the turn');
+    await until(() => got.data.length === 43);
+    assert.equal(got.data, 'HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello');
+    client.destroy();
+    peer.destroy();
+  });
+
+  it('a shared slice goes at once, behind what was held', async () => {
+    const { client, peer, got } = await pair();
+    const readBuffer = Buffer.alloc(8192, 'x');
+    writeHeld(client, 'head\r\n');
+    // Above write-joined's copy limit: sent by reference, so the held head must go with it now.
+    writeJoined(client, 'more\r\n', readBuffer.subarray(0, 4096), '');
+    assert.equal(client.writableCorked, 0);
+    writeShared(client, readBuffer.subarray(0, 10));
+    assert.equal(client.writableCorked, 0);
+    assert.equal(unsentShared(client), client.writableLength, 'not held: anything queued may be shared');
+    // The caller reuses its buffer once nothing references it: what was sent must not change.
+    if (unsentShared(client) === 0) readBuffer.fill('y');
+    await until(() => got.data.length === 6 + 6 + 4096 + 10);
+    assert.equal(got.data, `head\r\nmore\r\n${'x'.repeat(4106)}`);
+    client.destroy();
+    peer.destroy();
+  });
+
+  it('end() right after a held write sends it all, then the FIN', async () => {
+    const { client, got } = await pair();
+    writeHeld(client, 'HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
+    client.end();
+    await until(() => got.ended);
+    assert.equal(got.data, 'HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
+    assert.equal(got.ended, true);
+  });
+
+  it('a socket with bytes already queued is not held (nor one corked already)', async () => {
+    const client = net.connect(port, '127.0.0.1');
+    // Not connected yet: the write waits in the socket's queue.
+    client.write('early');
+    assert.ok(client.writableLength > 0);
+    holdForTurn(client);
+    assert.equal(client.writableCorked, 0);
+    await once(client, 'connect');
+    client.cork();
+    holdForTurn(client);
+    assert.equal(client.writableCorked, 1, 'not corked twice');
+    client.uncork();
+    client.destroy();
+    while (accepted.length === 0) await immediate();
+    accepted.shift().destroy();
+  });
+
+  it('many sockets held in one turn are all sent', async () => {
+    const pairs = await Promise.all(Array.from({ length: 20 }, () => pair()));
+    pairs.forEach(({ client }, i) => writeHeld(client, `response ${i}\r\n`));
+    assert.ok(pairs.every(({ client }) => client.writableCorked === 1));
+    await immediate();
+    assert.ok(pairs.every(({ client }) => client.writableCorked === 0));
+    await until(() => pairs.every(({ got }, i) => got.data === `response ${i}\r\n`));
+    pairs.forEach(({ got }, i) => assert.equal(got.data, `response ${i}\r\n`));
+    for (const { client, peer } of pairs) (client.destroy(), peer.destroy());
+  });
+});
