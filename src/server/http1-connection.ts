@@ -11,6 +11,7 @@ import type { ClientResponse } from './client-response.js';
 import type { DownstreamRequest } from './downstream-request.js';
 import { HTTPParser, METHODS, startReading, stopReading, type LlhttpError, type LlhttpParser, type OnHeadersComplete } from './llhttp.js';
 import { RequestBody } from './request-body.js';
+import { sendHeldNow } from './turn-writes.js';
 import { useOwnReadBuffer, type ReadBufferOwner } from './user-read-buffer.js';
 import { checkRequestHead } from './request-guard.js';
 import { forwardableTrailers } from './trailer-fields.js';
@@ -582,7 +583,11 @@ export class Http1Connection implements ReadBufferOwner {
       active.onClientGone = null;
       listener?.clientGone();
     }
-    if (!this.socket.destroyed && this.active === null) this.socket.destroy();
+    if (!this.socket.destroyed && this.active === null) {
+      // A response answered in this turn may still be held (turn-writes.ts): it goes first.
+      sendHeldNow(this.socket);
+      this.socket.destroy();
+    }
   }
 }
 

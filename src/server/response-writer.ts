@@ -7,7 +7,7 @@ import type { Socket } from 'node:net';
 import type { ClientResponse } from './client-response.js';
 import { statusText } from './status-text.js';
 import { serializeFields } from './trailer-fields.js';
-import { unsentShared, writeHeld, writeShared } from './turn-writes.js';
+import { sendHeldNow, unsentShared, writeHeld, writeShared } from './turn-writes.js';
 import { writeJoined } from './write-joined.js';
 
 export interface ClientGoneListener {
@@ -156,6 +156,8 @@ export class ResponseWriter implements ClientResponse {
     if (this.finished) return;
     this.finished = true;
     this.target.keepAlive = false;
+    // What was written before goes out first (a held head: turn-writes.ts), then the cut.
+    sendHeldNow(this.target.socket);
     this.target.socket.destroy();
     this.target.onFinish(true);
   }
