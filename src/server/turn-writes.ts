@@ -25,6 +25,16 @@ import type { Socket } from 'node:net';
 const held: Socket[] = [];
 let scheduled = false;
 
+/**
+ * Where copies written to held sockets are made (copySpace): one buffer, used from the start
+ * again once every socket it was written to has handed everything to the kernel, so a copy
+ * costs no allocation. If any held socket still queues bytes at the end of the turn, they may
+ * lie in the arena: it is left to them (and the GC) and the next copy starts a new one.
+ */
+const ARENA_SIZE = 1024 * 1024;
+let arena: Buffer | null = null;
+let arenaUsed = 0;
+
 function sendAllHeld(): void {
   scheduled = false;
   // A socket sent early and held again this turn is listed twice: the second finds it uncorked.
@@ -32,7 +42,30 @@ function sendAllHeld(): void {
     const socket = held[i]!;
     if (socket.writableCorked !== 0) socket.uncork();
   }
+  if (arenaUsed !== 0) {
+    // Every socket that took arena bytes is listed (copySpace serves held sockets only).
+    let allSent = true;
+    for (let i = 0; i < held.length && allSent; i++) allSent = held[i]!.writableLength === 0;
+    if (!allSent) arena = null;
+    arenaUsed = 0;
+  }
   held.length = 0;
+}
+
+/**
+ * `length` bytes to fill and write to `socket` this turn, from the turn's arena; null when the
+ * socket is not held (its bytes may outlast the turn) or the copy is larger than an arena.
+ */
+export function copySpace(socket: Socket, length: number): Buffer | null {
+  if (socket.writableCorked === 0 || length > ARENA_SIZE) return null;
+  if (arena === null || arenaUsed + length > arena.length) {
+    // A full arena is left to the writes that reference it.
+    arena = Buffer.allocUnsafeSlow(ARENA_SIZE);
+    arenaUsed = 0;
+  }
+  const out = arena.subarray(arenaUsed, arenaUsed + length);
+  arenaUsed += length;
+  return out;
 }
 
 /**

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import net from 'node:net';
 import { once } from 'node:events';
 import { after, before, describe, it } from 'node:test';
-import { holdForTurn, unsentShared, writeHeld, writeShared } from '../../dist/server/turn-writes.js';
+import { copySpace, holdForTurn, unsentShared, writeHeld, writeShared } from '../../dist/server/turn-writes.js';
 import { writeJoined } from '../../dist/server/write-joined.js';
 import { startOrigin, startProxy } from '../helpers.mjs';
 
@@ -62,18 +62,18 @@ describe('turn-writes', () => {
 
   it('a shared slice goes at once, behind what was held', async () => {
     const { client, peer, got } = await pair();
-    const readBuffer = Buffer.alloc(8192, 'x');
+    const readBuffer = Buffer.alloc(32768, 'x');
     writeHeld(client, 'head\r\n');
-    // Above write-joined's copy limit: sent by reference, so the held head must go with it now.
-    writeJoined(client, 'more\r\n', readBuffer.subarray(0, 4096), '');
+    // Above write-joined's copy limits: sent by reference, so the held head must go with it now.
+    writeJoined(client, 'more\r\n', readBuffer.subarray(0, 20000), '');
     assert.equal(client.writableCorked, 0);
     writeShared(client, readBuffer.subarray(0, 10));
     assert.equal(client.writableCorked, 0);
     assert.equal(unsentShared(client), client.writableLength, 'not held: anything queued may be shared');
     // The caller reuses its buffer once nothing references it: what was sent must not change.
     if (unsentShared(client) === 0) readBuffer.fill('y');
-    await until(() => got.data.length === 6 + 6 + 4096 + 10);
-    assert.equal(got.data, `head\r\nmore\r\n${'x'.repeat(4106)}`);
+    await until(() => got.data.length === 6 + 6 + 20000 + 10);
+    assert.equal(got.data, `head\r\nmore\r\n${'x'.repeat(20010)}`);
     client.destroy();
     peer.destroy();
   });
@@ -102,6 +102,48 @@ describe('turn-writes', () => {
     client.destroy();
     while (accepted.length === 0) await immediate();
     accepted.shift().destroy();
+  });
+
+  it('copies to held sockets come from one arena, reused only once every write left it', async () => {
+    const a = await pair();
+    const b = await pair();
+    // Two turns of small copies to a reading peer: the second reuses the first's arena.
+    writeJoined(a.client, 'x', Buffer.alloc(10, 'a'), '');
+    const first = copySpace(a.client, 1);
+    assert.ok(first !== null, 'a held socket gets arena space');
+    await immediate();
+    holdForTurn(a.client);
+    assert.equal(copySpace(a.client, 1).buffer, first.buffer, 'same arena after a turn whose writes all went out');
+    assert.equal(copySpace(b.client, 1), null, 'a socket not held gets none');
+    await immediate();
+
+    // A peer that reads nothing: 16 MiB held in one turn cannot all leave (the kernel keeps a
+    // few MiB per connection), so the arena still backs queued bytes and must not be reused.
+    a.peer.pause();
+    const CHUNK = 16 * 1024;
+    const COUNT = 1024;
+    for (let i = 0; i < COUNT; i++) writeJoined(a.client, '', Buffer.alloc(CHUNK, 65 + (i % 26)), '');
+    const lastArena = copySpace(a.client, 1).buffer;
+    await immediate();
+    assert.ok(a.client.writableLength > 0, 'bytes still queued after the turn (precondition)');
+    // The next turn's copies go to another socket: a new arena, not the one still referenced.
+    writeJoined(b.client, '', Buffer.alloc(CHUNK, '!'), '');
+    assert.notEqual(copySpace(b.client, 1).buffer, lastArena);
+    await immediate();
+    // Every byte the stalled socket queued arrives as written.
+    let received = Buffer.alloc(0);
+    a.peer.removeAllListeners('data');
+    a.peer.on('data', (d) => (received = Buffer.concat([received, d])));
+    a.peer.resume();
+    await until(() => received.length >= CHUNK * COUNT);
+    assert.equal(a.got.data, 'xaaaaaaaaaa', 'the first turn (read before the pause)');
+    assert.equal(received.length, CHUNK * COUNT);
+    const body = received;
+    for (let i = 0; i < COUNT; i++) {
+      const piece = body.subarray(i * CHUNK, (i + 1) * CHUNK);
+      assert.ok(piece.every((c) => c === 65 + (i % 26)), `chunk ${i} intact`);
+    }
+    for (const { client, peer } of [a, b]) (client.destroy(), peer.destroy());
   });
 
   it('many sockets held in one turn are all sent', async () => {
