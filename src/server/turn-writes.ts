@@ -10,9 +10,9 @@
  * one core (docs/benchmarks.md, session 6): 1.14× the requests/s at 0.87× the CPU per request.
  * The delay is the rest of one turn; nothing waits for a timer or for more data.
  *
- * Only bytes the proxy owns are held: heads built as strings, body chunks copied behind them
- * (write-joined.ts). Bytes that are slices of a read buffer (the zero-copy relay of larger
- * chunks) must be sent at once: while they sit in a socket's queue their buffer cannot be
+ * Only bytes the proxy owns are held: heads built as strings, body chunks of up to 16 KiB
+ * copied behind them into the turn's arena (write-joined.ts, copySpace). Bytes that are slices
+ * of a read buffer (the zero-copy relay of larger chunks) must be sent at once: while they sit in a socket's queue their buffer cannot be
  * reused, and holding them would make every read allocate a fresh one. `sendHeldNow` after such
  * a write sends the held bytes with them, in order, in one writev. So a held socket's queue
  * holds only owned bytes, which is what `unsentShared` relies on.
