@@ -7,13 +7,14 @@
  * a wake-up (an inter-processor interrupt in a VM). Held until the I/O callbacks of this turn are
  * done (`setImmediate`: the check phase, before the loop waits again) and then sent back to back,
  * they find the peers awake, and the peers take them in batches. Paired A/B, 12 B GETs through
- * one core (docs/benchmarks.md, session 6): 1.14× the requests/s at 0.87× the CPU per request.
+ * one core (docs/benchmarks.md, session 6): 1.11× the requests/s at 0.91× the CPU per request.
  * The delay is the rest of one turn; nothing waits for a timer or for more data.
  *
  * Only bytes the proxy owns are held: heads built as strings, body chunks of up to 16 KiB
  * copied behind them into the turn's arena (write-joined.ts, copySpace). Bytes that are slices
- * of a read buffer (the zero-copy relay of larger chunks) must be sent at once: while they sit in a socket's queue their buffer cannot be
- * reused, and holding them would make every read allocate a fresh one. `sendHeldNow` after such
+ * of a read buffer (the zero-copy relay of larger chunks) must be sent at once: while they sit
+ * in a socket's queue their buffer cannot be reused, and holding them would make every read
+ * allocate a fresh one. `sendHeldNow` after such
  * a write sends the held bytes with them, in order, in one writev. So a held socket's queue
  * holds only owned bytes, which is what `unsentShared` relies on.
  *
