@@ -14,9 +14,9 @@
  * copied behind them into the turn's arena (write-joined.ts, copySpace). Bytes that are slices
  * of a read buffer (the zero-copy relay of larger chunks) must be sent at once: while they sit
  * in a socket's queue their buffer cannot be reused, and holding them would make every read
- * allocate a fresh one. `sendHeldNow` after such
- * a write sends the held bytes with them, in order, in one writev. So a held socket's queue
- * holds only owned bytes, which is what `unsentShared` relies on.
+ * allocate a fresh one. `sendHeldNow` after such a write sends the held bytes with them, in
+ * order, in one writev. So a held socket's queue holds only owned bytes, which is what
+ * `unsentShared` and the arena's reuse rely on.
  *
  * Holding is Writable's cork: ordering is the stream's, `end()` uncorks (a close never loses
  * held bytes), and `write()` still reports backpressure.
