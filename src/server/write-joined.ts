@@ -1,9 +1,10 @@
 /**
  * One write for `before` + `chunk` + `after` (latin1 strings around a body chunk): small
  * chunks are copied behind the strings into one buffer (from the turn's arena when the socket
- * is held, else from Node's pool), larger ones go out by writev without copying. Used wherever a head or a chunk-size line travels with body bytes, so they leave in
- * one syscall (and one TCP segment) instead of several. A copy is held to the end of the turn
- * with the socket's other writes; a chunk sent by reference goes at once (turn-writes.ts).
+ * is held, else from Node's pool), larger ones go out by writev without copying. Used wherever
+ * a head or a chunk-size line travels with body bytes, so they leave in one syscall (and one
+ * TCP segment) instead of several. A copy is held to the end of the turn with the socket's
+ * other writes; a chunk sent by reference goes at once (turn-writes.ts).
  */
 import type { Socket } from 'node:net';
 import { copySpace, holdForTurn, sendHeldNow } from './turn-writes.js';
