@@ -338,3 +338,9 @@ export function readEvents(port, path, headers, until, timeoutMs = 8000) {
     }, timeoutMs).unref();
   });
 }
+
+/** { slot: pid } of the workers answering now (workers > 1), from the admin listener's /api/status. */
+export async function workerPids(proxy) {
+  const status = (await adminRequest(proxy, '/api/status')).json();
+  return Object.fromEntries(status.workers.filter((w) => w.answered).map((w) => [w.slot, w.pid]));
+}

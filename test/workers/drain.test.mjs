@@ -5,7 +5,7 @@
 // reload until the target is undrained.
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { adminRequest, rewriteConfig, startOrigin, startProxy } from '../helpers.mjs';
+import { adminRequest, rewriteConfig, startOrigin, startProxy, workerPids } from '../helpers.mjs';
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
@@ -18,12 +18,6 @@ async function send(proxy, n) {
     statuses[res.status] = (statuses[res.status] ?? 0) + 1;
   }
   return statuses;
-}
-
-/** { slot: pid } of the workers serving now, from /api/status. */
-async function workerPids(proxy) {
-  const status = (await adminRequest(proxy, '/api/status')).json();
-  return Object.fromEntries(status.workers.filter((w) => w.answered).map((w) => [w.slot, w.pid]));
 }
 
 /** The combined view of target `url` in /api/status. */

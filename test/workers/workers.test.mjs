@@ -3,7 +3,7 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
-import { adminRequest, simpleConfig, startOrigin, startProxy } from '../helpers.mjs';
+import { adminRequest, simpleConfig, startOrigin, startProxy, workerPids } from '../helpers.mjs';
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
@@ -151,13 +151,9 @@ describe('workers: 2, a worker killed while the admin API asks every worker', ()
   it('the supervisor stays up, answers without the dead worker and replaces it', { timeout: 60_000 }, async () => {
     const origin = await startOrigin((req, res) => res.end('ok'));
     const proxy = await startProxy(simpleConfig(origin.url, {}, { server: { workers: 2 }, admin: { address: '127.0.0.1:0' } }));
-    const slotPids = async () => {
-      const status = (await adminRequest(proxy, '/api/status')).json();
-      return Object.fromEntries(status.workers.filter((w) => w.answered).map((w) => [w.slot, w.pid]));
-    };
     try {
       for (let round = 0; round < 4; round++) {
-        const before = await slotPids();
+        const before = await workerPids(proxy);
         assert.ok(before[2] !== undefined, `worker 2 serves before round ${round}`);
         const asks = Array.from({ length: 40 }, (_, i) => adminRequest(proxy, i % 2 === 0 ? '/metrics' : '/api/status').then((r) => r.status));
         await sleep(round);
@@ -166,7 +162,7 @@ describe('workers: 2, a worker killed while the admin API asks every worker', ()
         assert.equal(proxy.proc.exitCode, null, `the supervisor exited:\n${proxy.stderr().slice(-2000)}`);
         let now = {};
         for (const deadline = Date.now() + 20_000; Date.now() < deadline; await sleep(100)) {
-          now = await slotPids();
+          now = await workerPids(proxy);
           if (now[2] !== undefined && now[2] !== before[2]) break;
         }
         assert.ok(now[2] !== undefined && now[2] !== before[2], `worker 2 replaced in round ${round}`);
