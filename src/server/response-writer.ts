@@ -5,7 +5,7 @@
  */
 import type { Socket } from 'node:net';
 import type { ClientResponse } from './client-response.js';
-import { statusText } from './status-text.js';
+import { statusLine, statusText } from './status-text.js';
 import { serializeFields } from './trailer-fields.js';
 import { sendHeldNow, unsentShared, writeHeld, writeShared } from './turn-writes.js';
 import { writeJoined } from './write-joined.js';
@@ -70,32 +70,31 @@ export class ResponseWriter implements ClientResponse {
     this.status = status;
     const t = this.target;
     if (t.keepAlive && !t.mayReuse()) t.keepAlive = false;
-    // Built with one join (one flat string, no tree of intermediates per header).
-    const parts: string[] = ['HTTP/1.1 ', String(status), ' ', reason ?? statusText(status), '\r\n'];
-    for (let i = 0; i < headers.length; i += 2) parts.push(headers[i]!, ': ', headers[i + 1]!, '\r\n');
+    // Built by concatenation (a rope the socket write flattens once; see serializeRequestHead).
+    let head = statusLine(status, reason);
+    for (let i = 0; i < headers.length; i += 2) head += headers[i]! + ': ' + headers[i + 1]! + '\r\n';
     // RFC 9110 §6.4.1: 1xx, 204 and 304 never have content; HEAD responses carry the length
     // the GET response would have (§8.6) but no body.
     const bodyless = status === 204 || status === 304 || (status >= 100 && status < 200);
     this.noBody = bodyless || t.isHead;
     if (storedHead !== undefined) {
       // Lines serialized in advance, Content-Length included (see sendStored).
-      parts.push(storedHead);
+      head += storedHead;
     } else if (!bodyless) {
-      if (bodyLength >= 0) parts.push('Content-Length: ', String(bodyLength), '\r\n');
+      if (bodyLength >= 0) head += 'Content-Length: ' + bodyLength + '\r\n';
       else if (t.isHead) {
         // length unknown: say nothing about it
       } else if (t.http10) t.keepAlive = false; // close-delimited (RFC 9112 §6.3 rule 8)
       else {
-        parts.push('Transfer-Encoding: chunked\r\n');
+        head += 'Transfer-Encoding: chunked\r\n';
         this.chunked = true;
       }
     }
-    if (!t.keepAlive) parts.push('Connection: close\r\n');
-    else if (t.http10) parts.push('Connection: keep-alive\r\n');
-    parts.push('\r\n');
+    if (!t.keepAlive) head += 'Connection: close\r\n';
+    else if (t.http10) head += 'Connection: keep-alive\r\n';
     // Held until the first body bytes or the end, so head and body leave in one write; the
     // upstream side calls flushHead() after each parse so a head is never held back.
-    this.pendingHead = parts.join('');
+    this.pendingHead = head + '\r\n';
   }
 
   /** Writes the head now if it is still held (a streaming response whose body comes later). */

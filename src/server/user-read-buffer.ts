@@ -8,11 +8,11 @@
  * every body chunk into fresh external memory and call into JS for each (10 KiB POSTs: 1.2×
  * the requests/s, docs/benchmarks.md, session 4).
  */
-import type { Socket } from 'node:net';
+import { Socket } from 'node:net';
 import { socketHandle } from './llhttp.js';
 
 export interface ReadBufferOwner {
-  /** Where the next read lands; the owner replaces it while a slice of it may be referenced. */
+  /** Where reads land; the owner replaces it (and calls readNextInto) while a slice of it may be referenced. */
   readonly readBuffer: Buffer;
   /** A read of `nread` bytes into `buffer` (the owner's readBuffer at the time of the read); called unbound. */
   readonly onRead: (nread: number, buffer: Buffer) => void;
@@ -24,18 +24,21 @@ interface OnreadFields {
   generator: symbol;
 }
 
-/** net.Socket's private fields behind `onread` (found by name on the first socket; null if absent). */
-let fields: OnreadFields | null | undefined;
-
-function onreadFields(socket: Socket): OnreadFields | null {
-  if (fields !== undefined) return fields;
-  const byName = new Map(Object.getOwnPropertySymbols(socket).map((s) => [s.description, s]));
+/** net.Socket's private fields behind `onread`, found by name (null on a Node without them). */
+const fields: OnreadFields | null = (() => {
+  const byName = new Map(Object.getOwnPropertySymbols(new Socket()).map((s) => [s.description, s]));
   const buffer = byName.get('kBuffer');
   const callback = byName.get('kBufferCb');
   const generator = byName.get('kBufferGen');
-  fields = buffer && callback && generator ? { buffer, callback, generator } : null;
-  return fields;
-}
+  return buffer && callback && generator ? { buffer, callback, generator } : null;
+})();
+
+/**
+ * Whether a socket's read buffer can be replaced from inside its read callback (readNextInto).
+ * Where it cannot, a socket made with `net.connect({ onread })` is given a function instead,
+ * asked for the buffer after every read.
+ */
+export const replaceableReadBuffer = fields !== null;
 
 /**
  * Makes `socket`'s reads land in `owner.readBuffer` and go to `owner.onRead`. Returns false
@@ -44,17 +47,32 @@ function onreadFields(socket: Socket): OnreadFields | null {
  * 'data'. Call it before the socket's first read (in the tick that accepted it).
  */
 export function useOwnReadBuffer(socket: Socket, owner: ReadBufferOwner): boolean {
-  if ('encrypted' in socket) return false;
+  if ('encrypted' in socket || fields === null) return false;
   const handle = socketHandle(socket) as { useUserBuffer?: (buffer: Uint8Array) => void } | undefined;
   if (handle === undefined || typeof handle.useUserBuffer !== 'function') return false;
-  const f = onreadFields(socket);
-  if (f === null) return false;
   const s = socket as unknown as Record<symbol, unknown>;
-  s[f.buffer] = owner.readBuffer;
-  // Asked after every read for the buffer of the next one (net.Socket's onStreamRead).
-  s[f.generator] = () => owner.readBuffer;
+  s[fields.buffer] = owner.readBuffer;
+  // No function asked for the next buffer after every read (net.Socket's onStreamRead calls
+  // it, and handing a buffer back to C++ costs a lookup of its memory): the same buffer serves
+  // until the owner replaces it with readNextInto.
+  s[fields.generator] = null;
   // Called as is (no wrapper frame per read); any return but false keeps reading.
-  s[f.callback] = owner.onRead;
+  s[fields.callback] = owner.onRead;
   handle.useUserBuffer(owner.readBuffer);
   return true;
+}
+
+/**
+ * From inside `socket`'s read callback: the reads after this one land in `buffer` (the last
+ * read's buffer may still be referenced). net.Socket asks for the next buffer right after the
+ * callback returns; the function set here answers once and is removed again.
+ */
+export function readNextInto(socket: Socket, buffer: Buffer): void {
+  if (fields === null) return;
+  const s = socket as unknown as Record<symbol, unknown>;
+  const generator = fields.generator;
+  s[generator] = (): Buffer => {
+    s[generator] = null;
+    return buffer;
+  };
 }

@@ -10,6 +10,7 @@ import { ProxyError } from '../errors/index.js';
 import type { BodySource } from './body-source.js';
 import { classifyConnectError } from './classify-error.js';
 import { READ_BUFFER_SIZE, UpstreamConnection, type ConnectionOwner, type SendOptions, type TunnelPeer, type UpstreamExchange } from './upstream-connection.js';
+import { replaceableReadBuffer } from '../server/user-read-buffer.js';
 
 export interface TargetPoolOptions {
   /** Target origin, e.g. http://127.0.0.1:3001. */
@@ -156,7 +157,6 @@ export class TargetPool implements ConnectionOwner, UpstreamPool {
       // Reads land in the connection's own reusable buffer and go straight to it (no 'data'
       // events); before the connection object exists nothing can arrive.
       let conn: UpstreamConnection | null = null;
-      // Asked for once at set-up (before the connection object exists) and after every read.
       firstBuffer = Buffer.allocUnsafeSlow(READ_BUFFER_SIZE);
       const initial = firstBuffer;
       socket = netConnect(
@@ -165,7 +165,9 @@ export class TargetPool implements ConnectionOwner, UpstreamPool {
           port: this.port,
           noDelay: true,
           onread: {
-            buffer: () => conn?.readBuffer ?? initial,
+            // The connection's buffer, until it replaces it (readNextInto); where that cannot
+            // be done, a function asked for the buffer after every read.
+            buffer: replaceableReadBuffer ? initial : () => conn?.readBuffer ?? initial,
             // The buffer is the connection's own Buffer (returned above); true: keep reading
             // (the connection pauses the socket itself when the client is slow).
             callback: (nread: number, buffer: Uint8Array) => {
