@@ -82,6 +82,9 @@ function originHandler(req, res) {
       headers.push(['Set-Cookie', 'a=1; Path=/'], ['Set-Cookie', 'b=2; HttpOnly'], ['X-Multi', 'one'], ['X-Multi', 'two']);
     }
     const payload = JSON.stringify({ method: req.method, url: req.url, headers: req.headers, rawHeaders: req.rawHeaders, bodyLength: body.length, body: body.toString('latin1') });
+    // /reason/STATUS/PHRASE: that status line ("-" for an empty phrase).
+    const reason = /^\/reason\/(\d{3})\/([^/]*)$/.exec(path);
+    if (reason !== null) return void res.writeHead(Number(reason[1]), reason[2] === '-' ? '' : decodeURIComponent(reason[2]), headers.flat()).end(payload);
     res.writeHead(200, headers.flat());
     res.end(payload);
   });
@@ -258,6 +261,21 @@ describe('headers: request side, untrusted peer', () => {
     for (const v of values(res.rawHeaders, 'connection')) assert.match(v, /^(close|keep-alive)$/i);
     assert.equal(res.headers['x-kept'], 'yes');
     assert.equal(JSON.parse(res.body.toString()).url, '/hop-resp/x');
+  });
+
+  it("the origin's reason phrase is relayed; an empty one gets the standard phrase", async () => {
+    /** The status line the client receives for GET `path`. */
+    const statusLine = async (path) => {
+      const { data } = await rawRequest(proxy.port, `GET ${path} HTTP/1.1\r\nHost: h.test\r\nConnection: close\r\n\r\n`);
+      return data.slice(0, data.indexOf('\r\n'));
+    };
+    assert.equal(await statusLine('/reason/200/Quite%20Fine'), 'HTTP/1.1 200 Quite Fine');
+    assert.equal(await statusLine('/reason/201/Created'), 'HTTP/1.1 201 Created');
+    // The standard line is made once per status and reused: the same answer the second time.
+    for (let i = 0; i < 2; i++) assert.equal(await statusLine('/reason/203/-'), 'HTTP/1.1 203 Non-Authoritative Information');
+    // A phrase differing from the standard one for that status is not replaced by the cached line.
+    assert.equal(await statusLine('/reason/203/Mine'), 'HTTP/1.1 203 Mine');
+    assert.equal(await statusLine('/reason/299/-'), 'HTTP/1.1 299 Unknown');
   });
 
   it('repeated response headers (two Set-Cookie) are all forwarded', async () => {
