@@ -12,7 +12,7 @@ import type { DownstreamRequest } from './downstream-request.js';
 import { HTTPParser, METHODS, startReading, stopReading, type LlhttpError, type LlhttpParser, type OnHeadersComplete } from './llhttp.js';
 import { RequestBody } from './request-body.js';
 import { sendHeldNow } from './turn-writes.js';
-import { readNextInto, useOwnReadBuffer, type ReadBufferOwner } from './user-read-buffer.js';
+import { freshReadBuffer, useOwnReadBuffer, type ReadBufferOwner } from './user-read-buffer.js';
 import { checkRequestHead } from './request-guard.js';
 import { forwardableTrailers } from './trailer-fields.js';
 import { ResponseWriter, type ClientGoneListener, type DeadlineWatcher, type ResponseTarget } from './response-writer.js';
@@ -237,7 +237,7 @@ export class Http1Connection implements ReadBufferOwner {
   onRead = (nread: number, buffer: Buffer): void => {
     this.onChunk(nread === buffer.length ? buffer : buffer.subarray(0, nread), true);
     // A full read: this connection carries more than heads; read in larger pieces from now on.
-    if (nread === buffer.length && this.readBuffer === buffer && buffer.length < READ_BUFFER_MAX) this.replaceReadBuffer(READ_BUFFER_MAX);
+    if (nread === buffer.length && this.readBuffer === buffer && buffer.length < READ_BUFFER_MAX) this.readBuffer = freshReadBuffer(this.socket, READ_BUFFER_MAX);
   };
 
   /**
@@ -288,13 +288,7 @@ export class Http1Connection implements ReadBufferOwner {
       if (this.rawRemaining === 0) break; // llhttp took the rest of the read
       offset += ret; // a head ended at `ret`: its body follows, raw
     }
-    if (lent !== null && lent.retainsInput()) this.replaceReadBuffer(this.readBuffer.length);
-  }
-
-  /** A fresh read buffer for the reads after this one (called while handling a read into the old one). */
-  private replaceReadBuffer(size: number): void {
-    this.readBuffer = Buffer.allocUnsafeSlow(size);
-    readNextInto(this.socket, this.readBuffer);
+    if (lent !== null && lent.retainsInput()) this.readBuffer = freshReadBuffer(this.socket, this.readBuffer.length);
   }
 
   private parseBuffered = (): void => {

@@ -12,7 +12,7 @@ import { Socket } from 'node:net';
 import { socketHandle } from './llhttp.js';
 
 export interface ReadBufferOwner {
-  /** Where reads land; the owner replaces it (and calls readNextInto) while a slice of it may be referenced. */
+  /** Where reads land; the owner replaces it (freshReadBuffer) while a slice of it may be referenced. */
   readonly readBuffer: Buffer;
   /** A read of `nread` bytes into `buffer` (the owner's readBuffer at the time of the read); called unbound. */
   readonly onRead: (nread: number, buffer: Buffer) => void;
@@ -34,7 +34,7 @@ const fields: OnreadFields | null = (() => {
 })();
 
 /**
- * Whether a socket's read buffer can be replaced from inside its read callback (readNextInto).
+ * Whether a socket's read buffer can be replaced from inside its read callback (freshReadBuffer).
  * Where it cannot, a socket made with `net.connect({ onread })` is given a function instead,
  * asked for the buffer after every read.
  */
@@ -54,7 +54,7 @@ export function useOwnReadBuffer(socket: Socket, owner: ReadBufferOwner): boolea
   s[fields.buffer] = owner.readBuffer;
   // No function asked for the next buffer after every read (net.Socket's onStreamRead calls
   // it, and handing a buffer back to C++ costs a lookup of its memory): the same buffer serves
-  // until the owner replaces it with readNextInto.
+  // until the owner replaces it with freshReadBuffer.
   s[fields.generator] = null;
   // Called as is (no wrapper frame per read); any return but false keeps reading.
   s[fields.callback] = owner.onRead;
@@ -63,16 +63,19 @@ export function useOwnReadBuffer(socket: Socket, owner: ReadBufferOwner): boolea
 }
 
 /**
- * From inside `socket`'s read callback: the reads after this one land in `buffer` (the last
- * read's buffer may still be referenced). net.Socket asks for the next buffer right after the
- * callback returns; the function set here answers once and is removed again.
+ * From inside `socket`'s read callback: a new buffer of `size` bytes, where the reads after this
+ * one land (the last read's buffer may still be referenced). net.Socket asks for the next
+ * buffer right after the callback returns; the function set here answers once and is removed.
  */
-export function readNextInto(socket: Socket, buffer: Buffer): void {
-  if (fields === null) return;
-  const s = socket as unknown as Record<symbol, unknown>;
-  const generator = fields.generator;
-  s[generator] = (): Buffer => {
-    s[generator] = null;
-    return buffer;
-  };
+export function freshReadBuffer(socket: Socket, size: number): Buffer {
+  const buffer = Buffer.allocUnsafeSlow(size);
+  if (fields !== null) {
+    const s = socket as unknown as Record<symbol, unknown>;
+    const generator = fields.generator;
+    s[generator] = (): Buffer => {
+      s[generator] = null;
+      return buffer;
+    };
+  }
+  return buffer;
 }

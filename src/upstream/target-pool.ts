@@ -165,7 +165,7 @@ export class TargetPool implements ConnectionOwner, UpstreamPool {
           port: this.port,
           noDelay: true,
           onread: {
-            // The connection's buffer, until it replaces it (readNextInto); where that cannot
+            // The connection's buffer, until it replaces it (freshReadBuffer); where that cannot
             // be done, a function asked for the buffer after every read.
             buffer: replaceableReadBuffer ? initial : () => conn?.readBuffer ?? initial,
             // The buffer is the connection's own Buffer (returned above); true: keep reading

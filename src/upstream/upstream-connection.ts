@@ -13,7 +13,7 @@ import { unsentShared, writeHeld, writeShared } from '../server/turn-writes.js';
 import { writeJoined } from '../server/write-joined.js';
 import { classifyConnectionError } from './classify-error.js';
 import { serializeFields } from '../server/trailer-fields.js';
-import { readNextInto } from '../server/user-read-buffer.js';
+import { freshReadBuffer } from '../server/user-read-buffer.js';
 
 /** The per-request side of an upstream call. */
 export interface UpstreamExchange {
@@ -372,13 +372,7 @@ export class UpstreamConnection implements BodySink {
       offset += ret; // the head ended at `ret`: the body follows, raw
     }
     if (this.exchange !== null && this.headReceived) this.exchange.onParsed();
-    if (lentTo !== null && lentTo.retainsData()) this.replaceReadBuffer();
-  }
-
-  /** A fresh read buffer for the reads after this one (called while handling a read into the old one). */
-  private replaceReadBuffer(): void {
-    this.readBuffer = Buffer.allocUnsafeSlow(READ_BUFFER_SIZE);
-    readNextInto(this.socket, this.readBuffer);
+    if (lentTo !== null && lentTo.retainsData()) this.readBuffer = freshReadBuffer(this.socket, READ_BUFFER_SIZE);
   }
 
   private onHeaders = (headers: string[]): void => {
@@ -462,7 +456,7 @@ export class UpstreamConnection implements BodySink {
   private relayTunnel(chunk: Buffer, shared: boolean): void {
     const peer = this.tunnel!;
     if (!peer.onTunnelData(chunk)) this.pause();
-    if (shared && peer.retainsData()) this.replaceReadBuffer();
+    if (shared && peer.retainsData()) this.readBuffer = freshReadBuffer(this.socket, READ_BUFFER_SIZE);
   }
 
   private onBody = (chunk: Buffer): void => {
