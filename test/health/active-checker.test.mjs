@@ -276,7 +276,12 @@ test('checks every interval ± 10%, one at a time per target, first one at start
   await waitFor(() => arrivals.length >= 8 && slow.requests.length >= 4);
   assert.ok(arrivals[0] - run.startedAt < 80, `first check ${(arrivals[0] - run.startedAt).toFixed(0)}ms after start`);
   const gaps = arrivals.slice(1).map((a, i) => a - arrivals[i]);
-  for (const gap of gaps) assert.ok(gap >= 85 && gap <= 200, `gap ${gap.toFixed(0)}ms for interval 100ms`);
+  // The checker spaces the starts of its checks; the origin sees them after a delivery delay that
+  // varies under a loaded CI machine, which widens each gap seen here beyond the ±10% jitter. So
+  // the median gap is held to the interval ±10%, and each gap only to "no second schedule".
+  const median = [...gaps].sort((a, b) => a - b)[gaps.length >> 1];
+  assert.ok(median >= 90 && median <= 110, `median gap ${median.toFixed(0)}ms for interval 100ms (gaps ${gaps.map((g) => g.toFixed(0)).join(', ')})`);
+  for (const gap of gaps) assert.ok(gap >= 70 && gap <= 200, `gap ${gap.toFixed(0)}ms for interval 100ms`);
   assert.equal(maxActive, 1, 'never two checks of one target at once');
 });
 
