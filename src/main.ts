@@ -9,6 +9,7 @@ import { createLogger, type Logger } from './observability/logger.js';
 import { sharedMetrics } from './observability/metrics.js';
 import { createPipeline } from './proxy/pipeline.js';
 import { startRuntime } from './proxy/runtime.js';
+import { tuneHeapGrowth } from './heap-growth.js';
 import { RuntimeHolder } from './reload.js';
 import { sharedState } from './state/index.js';
 import { ListenerGroup, type BoundListener } from './server/listeners.js';
@@ -52,6 +53,8 @@ function adminHost(holder: RuntimeHolder, reload: ((trigger: string) => Promise<
 }
 
 export async function startInstance(config: Config, logger: Logger = createLogger(config.logging.level), options: InstanceOptions = {}): Promise<Instance> {
+  // Before the first request: full collections sized for a proxy whose cores are busy (heap-growth.ts).
+  tuneHeapGrowth();
   let listeners: ListenerGroup | undefined;
   // The runtime is read through the holder on every request, so a reload swaps one reference.
   const holder = new RuntimeHolder({
