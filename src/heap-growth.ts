@@ -10,9 +10,9 @@
  * that came and went (a few hundred KB per 64 connections) start a full collection every
  * 4–8 s. On a proxy whose cores are busy (pinned to one, or one worker per core) the helper
  * threads do not find idle cores: they take 60–75 ms of CPU from the event loop within ~30 ms,
- * then a 6–9 ms pause, and requests in flight wait 15–45 ms. In 24 paired rounds of 2 s
+ * then a 6–9 ms pause, and requests in flight wait 20–34 ms. In 24 paired rounds of 2 s
  * (docs/benchmarks.md, session 8) every round whose p99 was over 2.5× nginx's held a full
- * collection, and no other round did.
+ * collection; no round without one was.
  *
  * A fixed factor of 4 (V8's own largest) makes those collections several times rarer (none in
  * 25 s of the same load) for an old generation of up to 4× the live heap (~17 MB live here).
