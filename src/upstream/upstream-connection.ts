@@ -14,6 +14,7 @@ import { writeJoined } from '../server/write-joined.js';
 import { classifyConnectionError } from './classify-error.js';
 import { serializeFields } from '../server/trailer-fields.js';
 import { freshReadBuffer } from '../server/user-read-buffer.js';
+import { SimpleResponseHead } from './simple-response-head.js';
 
 /** The per-request side of an upstream call. */
 export interface UpstreamExchange {
@@ -122,6 +123,12 @@ export class UpstreamConnection implements BodySink {
   private quietSince = 0;
   private idleTimeout = 0;
   private headerParts: string[] = [];
+  /**
+   * llhttp is at the start of a message and has never been handed bytes since it was set up:
+   * a head may then be read by SimpleResponseHead instead (never in the middle of llhttp's work).
+   */
+  private parserFresh = true;
+  private readonly simpleHead = new SimpleResponseHead();
   private closed = false;
   /** Where the next read lands (plain TCP: TargetPool wires `onread` to it). */
   readBuffer: Buffer;
@@ -348,9 +355,12 @@ export class UpstreamConnection implements BodySink {
         if (shared) lentTo = exchange;
         const more = exchange.onResponseData(slice);
         if (this.rawRemaining === 0) {
-          // llhttp stopped at the head (see onHeadersComplete): start it afresh for the next response.
-          this.parser.initialize(HTTPParser.RESPONSE, RESOURCE, this.maxHeaderBytes, HTTPParser.kLenientNone);
-          this.parser[HTTPParser.kOnMessageComplete] = this.onMessageComplete;
+          if (!this.parserFresh) {
+            // llhttp stopped at the head (see onHeadersComplete): start it afresh for the next response.
+            this.parser.initialize(HTTPParser.RESPONSE, RESOURCE, this.maxHeaderBytes, HTTPParser.kLenientNone);
+            this.parser[HTTPParser.kOnMessageComplete] = this.onMessageComplete;
+            this.parserFresh = true;
+          }
           this.finishResponse();
         } else if (!more) {
           this.readingStopped = true;
@@ -358,6 +368,17 @@ export class UpstreamConnection implements BodySink {
         }
         continue;
       }
+      if (this.parserFresh && !exchange.isHead) {
+        // The common head (simple-response-head.ts) is read without llhttp, which stays fresh.
+        const head = this.simpleHead;
+        const length = head.scan(chunk, offset, this.maxHeaderBytes);
+        if (length !== 0) {
+          offset += length;
+          this.headComplete(head.headers, head.status, head.reason, false, head.keepAlive, head.contentLength);
+          continue; // the body follows, raw (headComplete set rawRemaining)
+        }
+      }
+      this.parserFresh = false;
       const ret = this.parser.execute(offset === 0 ? chunk : chunk.subarray(offset));
       if (typeof ret !== 'number') {
         this.onParseError(ret);
@@ -384,6 +405,21 @@ export class UpstreamConnection implements BodySink {
       headers = this.headerParts;
       this.headerParts = [];
     }
+    const ret = this.headComplete(headers, status, reason ?? '', upgrade, shouldKeepAlive, -1);
+    if (ret === 2 && this.rawRemaining > 0) {
+      // llhttp would call onMessageComplete at once for the head alone, a call into JS that
+      // does nothing then: it is unset until the raw body ends (onChunk sets it again).
+      this.parser[HTTPParser.kOnMessageComplete] = undefined;
+    }
+    return ret;
+  };
+
+  /**
+   * A response head, from llhttp or SimpleResponseHead. Returns what llhttp's callback returns:
+   * 0 body follows (llhttp reads it), 1 no body, 2 stop after the head (a raw body or a tunnel).
+   * `contentLength`: already known (SimpleResponseHead), else -1 (looked up here).
+   */
+  private headComplete(headers: string[], status: number, reason: string, upgrade: boolean, shouldKeepAlive: boolean, contentLength: number): number {
     const exchange = this.exchange;
     if (exchange === null) {
       // A response with no request outstanding: the connection is out of sync.
@@ -393,11 +429,11 @@ export class UpstreamConnection implements BodySink {
     if (status < 200 && status !== 101) {
       // RFC 9110 §15.2: interim responses are not the final answer; wait for the next one.
       this.informational = true;
-      if (exchange.onInformational?.(status, reason ?? '', headers) === false) this.pause();
+      if (exchange.onInformational?.(status, reason, headers) === false) this.pause();
       return 0;
     }
     if (upgrade || status === 101) {
-      if (status === 101 && this.upgradeRequested && exchange.onSwitchingProtocols !== undefined) return this.switchProtocols(reason ?? '', headers, exchange);
+      if (status === 101 && this.upgradeRequested && exchange.onSwitchingProtocols !== undefined) return this.switchProtocols(reason, headers, exchange);
       // No Upgrade was sent, so a switch of protocols is a broken response.
       this.fail(new ProxyError('UPSTREAM_BAD_RESPONSE', 'unexpected 101 Switching Protocols'));
       return 2;
@@ -407,8 +443,7 @@ export class UpstreamConnection implements BodySink {
     // A refused upgrade (any answer but 101) is relayed, but the connection is not reused: the
     // target may have set up state for the protocol switch it declined.
     this.keepAlive = shouldKeepAlive && !this.upgradeRequested;
-    let contentLength = -1;
-    for (let i = 0; i < headers.length; i += 2) {
+    for (let i = 0; i < headers.length && contentLength === -1; i += 2) {
       const name = headers[i]!;
       if (name.length === 14 && name.toLowerCase() === 'content-length') {
         contentLength = Number(headers[i + 1]);
@@ -416,16 +451,13 @@ export class UpstreamConnection implements BodySink {
       }
       if (name.length === 17 && name.toLowerCase() === 'transfer-encoding') break;
     }
-    exchange.onResponseHead(status, reason ?? '', headers, contentLength);
+    exchange.onResponseHead(status, reason, headers, contentLength);
     // RFC 9110 §9.3.2: a response to HEAD has no body whatever its headers say (1 = skip body).
     if (exchange.isHead) return 1;
     if (contentLength > 0 && status !== 204 && status !== 304) {
       // A body of known length is relayed raw (onChunk); 2 makes llhttp stop right after the
       // head, as it does for an upgrade, and report how many bytes the head took.
       this.rawRemaining = contentLength;
-      // llhttp would call onMessageComplete at once for the head alone, a call into JS that
-      // does nothing then: it is unset until the raw body ends (onChunk sets it again).
-      this.parser[HTTPParser.kOnMessageComplete] = undefined;
       return 2;
     }
     return 0;
