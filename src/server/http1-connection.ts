@@ -11,7 +11,7 @@ import type { ClientResponse } from './client-response.js';
 import type { DownstreamRequest } from './downstream-request.js';
 import { HTTPParser, METHODS, startReading, stopReading, type LlhttpError, type LlhttpParser, type OnHeadersComplete } from './llhttp.js';
 import { RequestBody } from './request-body.js';
-import { sendHeldNow } from './turn-writes.js';
+import { sendHeldNow, unsentBytes } from './turn-writes.js';
 import { freshReadBuffer, useOwnReadBuffer, type ReadBufferOwner } from './user-read-buffer.js';
 import { checkRequestHead } from './request-guard.js';
 import { forwardableTrailers } from './trailer-fields.js';
@@ -191,7 +191,7 @@ export class Http1Connection implements ReadBufferOwner {
     if (this.tunnel !== null) this.tunnel.checkDeadlines(now);
     // A response still queued for the client: the client must keep taking it (sendTimeout),
     // and the connection is not idle until it is all sent.
-    const unsent = this.socket.writableLength;
+    const unsent = unsentBytes(this.socket);
     if (unsent > 0) {
       if (unsent !== this.unsentSeen) {
         this.unsentSeen = unsent;
