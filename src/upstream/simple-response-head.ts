@@ -28,6 +28,8 @@ for (const c of "!#$%&'*+-.^_`|~0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKL
 const VERSION = [0x48, 0x54, 0x54, 0x50, 0x2f, 0x31, 0x2e, 0x31, 0x20];
 /** Content-Length values longer than this go to llhttp (its overflow check decides). */
 const MAX_LENGTH_DIGITS = 15;
+/** Heads with more fields than this go to llhttp. */
+const MAX_FIELDS = 64;
 
 /** Whether buf[at, at + lower.length) is `lower` (lower-case ASCII) in any case. */
 function nameIs(buf: Buffer, at: number, length: number, lower: string): boolean {
@@ -49,7 +51,7 @@ export class SimpleResponseHead {
   contentLength = 0;
   keepAlive = true;
   /** Field offsets of the head being read: nameStart, nameEnd, valueStart, valueEnd per field. */
-  private readonly offsets: number[] = [];
+  private readonly offsets = new Int32Array(MAX_FIELDS * 4);
 
   /**
    * Reads a head starting at buf[start]. Returns its length in bytes (the body follows), or 0
@@ -76,7 +78,7 @@ export class SimpleResponseHead {
     i += 2;
 
     const offsets = this.offsets;
-    offsets.length = 0;
+    let fields = 0;
     let contentLength = -1;
     let keepAlive = true;
     for (;;) {
@@ -122,7 +124,12 @@ export class SimpleResponseHead {
         if (length === 5 && nameIs(buf, valueStart, 5, 'close')) keepAlive = false;
         else if (!(length === 10 && nameIs(buf, valueStart, 10, 'keep-alive'))) return 0;
       }
-      offsets.push(nameStart, nameEnd, valueStart, valueEnd);
+      if (fields === MAX_FIELDS) return 0;
+      const at = fields++ * 4;
+      offsets[at] = nameStart - start;
+      offsets[at + 1] = nameEnd - start;
+      offsets[at + 2] = valueStart - start;
+      offsets[at + 3] = valueEnd - start;
     }
     // A body of known, non-zero length is what this path is for; the rest is llhttp's.
     if (contentLength <= 0) return 0;
@@ -130,9 +137,7 @@ export class SimpleResponseHead {
     // One string for the head; names, values and the reason are slices of it.
     const head = buf.toString('latin1', start, i);
     const headers: string[] = [];
-    for (let k = 0; k < offsets.length; k += 4) {
-      headers.push(head.slice(offsets[k]! - start, offsets[k + 1]! - start), head.slice(offsets[k + 2]! - start, offsets[k + 3]! - start));
-    }
+    for (let k = 0; k < fields * 4; k += 4) headers.push(head.slice(offsets[k]!, offsets[k + 1]!), head.slice(offsets[k + 2]!, offsets[k + 3]!));
     this.status = status;
     this.reason = head.slice(13, reasonEnd - start);
     this.headers = headers;

@@ -128,6 +128,10 @@ test('everything outside the simple subset is left to llhttp', () => {
     unfinishedLine: 'HTTP/1.1 200 OK\r\nContent-Len',
   };
   for (const [label, text] of Object.entries(declined)) assert.equal(scan(bytes(`${text}hello`)), null, `${label} goes to llhttp`);
+  // More fields than it keeps offsets for: llhttp reads them.
+  const manyFields = Array.from({ length: 65 }, (_, i) => `X-F${i}: v\r\n`).join('');
+  assert.equal(scan(bytes(`HTTP/1.1 200 OK\r\n${manyFields}${cl}\r\nhello`)), null);
+  assert.equal(llhttp(bytes(`HTTP/1.1 200 OK\r\n${manyFields}${cl}\r\nhello`)).headers.length, 132);
   // Larger than the limit: llhttp reports the overflow.
   const big = bytes(`HTTP/1.1 200 OK\r\nX-Big: ${'a'.repeat(MAX)}\r\n${cl}\r\nhello`);
   assert.equal(scan(big), null);
