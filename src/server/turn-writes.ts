@@ -81,6 +81,8 @@ class HeldState {
   bytes = 0;
   /** Bytes of a direct write the kernel has not finished taking (they are in libuv's queue). */
   writing = 0;
+  /** A write returned false (HOLD_LIMIT reached): 'drain' is due once what was held is sent. */
+  drainDue = false;
 }
 
 const kHeld = Symbol('barbican.heldWrites');
@@ -94,10 +96,17 @@ interface StreamMethods {
 const SOCKET = Socket.prototype as unknown as StreamMethods;
 const { _write: socketWrite, _writev: socketWritev, _final: socketFinal } = SOCKET;
 
-/** Above this many held bytes a socket's bytes go out at once (bounds what bypasses backpressure). */
+/**
+ * At this many held bytes a socket's bytes go out at once and the write returns false, as
+ * Writable's does past its high-water mark: the writer waits for 'drain', emitted once they are
+ * sent (at the end of the turn, or when the kernel has taken them). So a turn holds at most about
+ * this much per socket (and the arena is not outgrown by a fast origin's stream of small chunks).
+ */
 const HOLD_LIMIT = 64 * 1024;
 
-const held: Socket[] = [];
+/** Sockets held this turn (swapped with `spare` when sent, so that holds made while sending go to the next turn). */
+let held: Socket[] = [];
+let spare: Socket[] = [];
 let scheduled = false;
 /** A direct write this turn did not finish at once: the arena may still be referenced. */
 let leftQueued = false;
@@ -114,9 +123,11 @@ let arenaUsed = 0;
 
 function sendAllHeld(): void {
   scheduled = false;
+  const sockets = held;
+  held = spare;
   // A socket sent early and held again this turn is listed twice: the second finds nothing held.
-  for (let i = 0; i < held.length; i++) {
-    const socket = held[i]! as HeldSocket;
+  for (let i = 0; i < sockets.length; i++) {
+    const socket = sockets[i]! as HeldSocket;
     const state = socket[kHeld];
     if (state !== undefined && state.list !== null) flush(socket, state);
     else if (socket.writableCorked !== 0) socket.uncork();
@@ -124,12 +135,18 @@ function sendAllHeld(): void {
   if (arenaUsed !== 0) {
     // Every socket that took arena bytes is listed (copySpace serves held sockets only).
     let allSent = !leftQueued;
-    for (let i = 0; i < held.length && allSent; i++) allSent = held[i]!.writableLength === 0;
+    for (let i = 0; i < sockets.length && allSent; i++) allSent = sockets[i]!.writableLength === 0;
     if (!allSent) arena = null;
     arenaUsed = 0;
   }
   leftQueued = false;
-  held.length = 0;
+  // Last: a 'drain' listener may write at once, and what it holds belongs to the next turn.
+  for (let i = 0; i < sockets.length; i++) {
+    const state = (sockets[i]! as HeldSocket)[kHeld];
+    if (state !== undefined && state.drainDue && state.writing === 0) emitDrain(sockets[i]!, state);
+  }
+  sockets.length = 0;
+  spare = sockets;
 }
 
 function schedule(socket: Socket): void {
@@ -143,12 +160,20 @@ function schedule(socket: Socket): void {
 /** A direct write that went on after the call (async) is done. */
 function afterDirectWrite(this: WriteReq, status: number): void {
   const socket = this.socket!;
-  this.held!.writing = 0;
+  const state = this.held!;
+  state.writing = 0;
   this.buffer = null;
   this.socket = null;
   // A failed write (the peer reset the connection): the socket's error handler takes it, as
   // when net.Socket's own write fails.
-  if (status < 0 && !socket.destroyed) socket.destroy(writeError(status));
+  if (status < 0) {
+    if (!socket.destroyed) socket.destroy(writeError(status));
+  } else if (state.drainDue) emitDrain(socket, state);
+}
+
+function emitDrain(socket: Socket, state: HeldState): void {
+  state.drainDue = false;
+  if (!socket.destroyed) socket.emit('drain');
 }
 
 function writeError(status: number): NodeJS.ErrnoException {
@@ -292,8 +317,10 @@ export function writeOwned(socket: Socket, bytes: string | Buffer): boolean {
   if (state !== undefined && state.list !== null) {
     state.list.push(bytes);
     state.bytes += bytes.length;
-    if (state.bytes > HOLD_LIMIT) flush(socket, state);
-    return true;
+    if (state.bytes < HOLD_LIMIT) return true;
+    flush(socket, state);
+    state.drainDue = true;
+    return false;
   }
   return typeof bytes === 'string' ? socket.write(bytes, 'latin1') : socket.write(bytes);
 }

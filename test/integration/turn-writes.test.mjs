@@ -101,6 +101,40 @@ describe('turn-writes', () => {
     peer.destroy();
   });
 
+  it("a turn's held bytes past the limit go out at once: the write returns false, then 'drain'", async () => {
+    const { client, peer, got } = await pair();
+    const results = [];
+    for (let i = 0; i < 5; i++) results.push(writeJoined(client, '', Buffer.alloc(16 * 1024, 97 + i), ''));
+    // 64 KiB held is the limit: the fourth chunk reaches it.
+    assert.deepEqual(results, [true, true, true, false, true]);
+    let drained = false;
+    client.once('drain', () => (drained = true));
+    await immediate();
+    assert.equal(drained, true, "'drain' at the end of the turn (the kernel took it all at once)");
+    await until(() => got.data.length === 5 * 16 * 1024);
+    assert.equal(got.data, ['a', 'b', 'c', 'd', 'e'].map((c) => c.repeat(16 * 1024)).join(''));
+    client.destroy();
+    peer.destroy();
+  });
+
+  it("what a 'drain' listener writes at once is held for the next turn and sent intact", async () => {
+    const { client, peer, got } = await pair();
+    for (let i = 0; i < 4; i++) writeJoined(client, '', Buffer.alloc(16 * 1024, 97 + i), '');
+    // Written from inside the end of the turn: the copies must not be lost, nor overwritten by
+    // the next turn's copies into the arena.
+    client.once('drain', () => {
+      writeJoined(client, '[', Buffer.alloc(1000, 'y'), ']');
+      writeHeld(client, 'after');
+    });
+    await immediate();
+    writeJoined(client, '', Buffer.alloc(1000, 'z'), '');
+    const expected = ['a', 'b', 'c', 'd'].map((c) => c.repeat(16 * 1024)).join('') + `[${'y'.repeat(1000)}]after${'z'.repeat(1000)}`;
+    await until(() => got.data.length >= expected.length);
+    assert.equal(got.data, expected);
+    client.destroy();
+    peer.destroy();
+  });
+
   it('a socket with bytes already queued is not held (nor one corked already)', async () => {
     const client = net.connect(port, '127.0.0.1');
     // Not connected yet: the write waits in the socket's queue.
@@ -148,7 +182,7 @@ describe('turn-writes', () => {
       lastArena = copySpace(a.client, 0)?.buffer ?? lastArena;
     }
     assert.ok(lastArena !== null, 'copies were held (precondition)');
-    // Backpressure: once the kernel stops taking bytes, writes say so (well before 16 MiB).
+    // Backpressure: writes say so (a turn holds at most HOLD_LIMIT, then the stream's limit applies).
     assert.ok(blocked > 0 && blocked < COUNT / 2, `write() returned false at chunk ${blocked}`);
     await immediate();
     assert.ok(unsentBytes(a.client) > 0, 'bytes still queued after the turn (precondition)');
