@@ -37,8 +37,6 @@ import { getSystemErrorName } from 'node:util';
 interface WriteReq {
   handle: NativeStream;
   oncomplete: (this: WriteReq, status: number) => void;
-  async: boolean;
-  bytes: number;
   buffer: unknown;
   /** The socket written to and its state (Barbican's own fields). */
   socket: Socket | null;
@@ -197,8 +195,6 @@ function flush(socket: HeldSocket, state: HeldState): void {
   const req = new b.WriteWrap();
   req.handle = handle;
   req.oncomplete = afterDirectWrite;
-  req.async = false;
-  req.bytes = 0;
   req.buffer = list; // referenced until the kernel has it all
   req.socket = socket;
   req.held = state;
