@@ -665,9 +665,9 @@ describe('streaming: backpressure towards a slow client', () => {
     await pausedDownload(t, 'dl-slow', `/dl/cl/${64 * MiB}`, 64 * MiB);
   });
 
-  // Chunks this small are copied and held to the end of the turn (turn-writes.ts), where a
-  // turn's worth goes out in one direct write: once the client stops reading, the proxy must
-  // still stop the origin rather than hold what it keeps sending.
+  // Chunks this small are copied and held to the end of the turn (turn-writes.ts), up to 64 KiB
+  // a turn, and go out in direct writes: once the client stops reading, the proxy must still
+  // stop the origin rather than hold (or copy into ever new arenas) what it keeps sending.
   it('backpressure with 1 KiB chunks (held writes): the same, for a chunked body', async (t) => {
     await pausedDownload(t, 'dl-slow-small', `/dl/chunked/${32 * MiB}/1024`, 32 * MiB);
   });
