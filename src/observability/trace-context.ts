@@ -4,9 +4,9 @@
  * with a new parent-id; an absent or invalid incoming header starts a new trace. `tracestate`
  * is passed through unchanged (it is copied with the other headers).
  *
- * Ids come from a block of random bytes refilled once per 512 new traces, so a request costs one
- * hex slice rather than a crypto call. A new trace's whole `traceparent` is one slice of a string
- * of 512 of them made at the refill: no hex conversion and no concatenation per request.
+ * Ids come from blocks of random bytes, so a request costs no crypto call: a new trace's whole
+ * `traceparent` is one slice of a string of 512 of them made at once (no hex conversion and no
+ * concatenation per request); a continued trace's new parent-id is one hex slice of a pool.
  */
 import { randomFillSync } from 'node:crypto';
 

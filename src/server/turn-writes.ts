@@ -21,7 +21,7 @@
  * How bytes are held. On a plain TCP socket they wait in a list of the socket's own and are
  * written to its native handle directly, one write (or writev) per socket, the way net.Socket
  * writes them itself, but without Writable's machinery for each (its queue, write requests,
- * callbacks): 0.96× the CPU per 12 B request (docs/benchmarks.md, session 9). Ordering stays
+ * callbacks): 0.97× the CPU per 12 B request (docs/benchmarks.md, session 9). Ordering stays
  * the stream's: a socket holding bytes sends them first whenever the stream itself writes
  * (`_write`/`_writev`) or ends (`_final`), so `socket.write()` and `end()` from anywhere stay in
  * order and never lose held bytes. When a direct write could not finish at once (the peer is
@@ -306,8 +306,11 @@ export function sendHeldNow(socket: Socket): void {
   else if (socket.writableCorked !== 0) socket.uncork();
 }
 
-/** Bytes the proxy owns (a string, or a copy made for this write), held to the end of the turn. */
-export function writeOwned(socket: Socket, bytes: string | Buffer): boolean {
+/**
+ * Bytes the proxy owns, held to the end of the turn: a latin1 string (a head, a chunk-size line,
+ * a trailer section) or a copy made for this write (write-joined.ts).
+ */
+export function writeHeld(socket: Socket, bytes: string | Buffer): boolean {
   holdForTurn(socket);
   const state = (socket as HeldSocket)[kHeld];
   if (state !== undefined && state.list !== null) {
@@ -321,10 +324,6 @@ export function writeOwned(socket: Socket, bytes: string | Buffer): boolean {
   return typeof bytes === 'string' ? socket.write(bytes, 'latin1') : socket.write(bytes);
 }
 
-/** A latin1 string (a head, a chunk-size line, a trailer section), held to the end of the turn. */
-export function writeHeld(socket: Socket, text: string): boolean {
-  return writeOwned(socket, text);
-}
 
 /** A slice of a buffer the caller will reuse: sent now, behind anything held. */
 export function writeShared(socket: Socket, chunk: Buffer): boolean {

@@ -7,7 +7,7 @@
  * other writes; a chunk sent by reference goes at once (turn-writes.ts).
  */
 import type { Socket } from 'node:net';
-import { copySpace, holdForTurn, sendHeldNow, writeOwned } from './turn-writes.js';
+import { copySpace, holdForTurn, sendHeldNow, writeHeld } from './turn-writes.js';
 
 /** Up to this size a chunk is copied into Node's buffer pool (cheaper than writev); above, writev. */
 const POOL_COPY_LIMIT = 2 * 1024;
@@ -27,7 +27,7 @@ export function writeJoined(socket: Socket, before: string, chunk: Buffer, after
       if (before !== '') out.write(before, 0, 'latin1');
       chunk.copy(out, before.length);
       if (after !== '') out.write(after, before.length + chunk.length, 'latin1');
-      return writeOwned(socket, out);
+      return writeHeld(socket, out);
     }
   }
   socket.cork();

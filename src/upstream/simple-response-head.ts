@@ -31,7 +31,7 @@ const MAX_LENGTH_DIGITS = 15;
 /** Heads with more fields than this go to llhttp. */
 const MAX_FIELDS = 64;
 
-/** Whether buf[at, at + lower.length) is `lower` (lower-case ASCII) in any case. */
+/** Whether buf[at, at + length) is `lower` (lower-case ASCII) in any case: sameName (header-names.ts) on bytes. */
 function nameIs(buf: Buffer, at: number, length: number, lower: string): boolean {
   if (length !== lower.length) return false;
   for (let i = 0; i < length; i++) {
