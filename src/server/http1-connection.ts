@@ -14,6 +14,7 @@ import { RequestBody } from './request-body.js';
 import { sendHeldNow, unsentBytes } from './turn-writes.js';
 import { freshReadBuffer, useOwnReadBuffer, type ReadBufferOwner } from './user-read-buffer.js';
 import { checkRequestHead } from './request-guard.js';
+import { SimpleRequestHead } from './simple-request-head.js';
 import { forwardableTrailers } from './trailer-fields.js';
 import { ResponseWriter, type ClientGoneListener, type DeadlineWatcher, type ResponseTarget } from './response-writer.js';
 
@@ -124,12 +125,25 @@ export class Http1Connection implements ReadBufferOwner {
   private closing = false;
   /** FIN sent: input is discarded until the client closes or the linger time ends. */
   private ending = false;
+  /**
+   * A request was refused (a bad head, or at the guard): nothing the client sends after its
+   * head is read, not even its body, so no byte of it can be taken for a request.
+   */
+  private refused = false;
   private closed = false;
   private readingPaused = false;
   /** Where plain-TCP reads land (see onRead); replaced while a body slice of it may be referenced. */
   readBuffer: Buffer;
   /** Bytes of a Content-Length request body still to come: relayed as slices of the read, not through llhttp. */
   private rawRemaining = 0;
+  /**
+   * llhttp is at the start of a message and has not been handed a byte since it was set up:
+   * the next head may be read by SimpleRequestHead instead (never in the middle of llhttp's work).
+   */
+  private parserFresh = true;
+  /** llhttp stopped at the end of a head (onHeadersComplete returned 2): it is set up afresh. */
+  private stoppedAtHead = false;
+  private readonly simpleHead = new SimpleRequestHead();
   /** Absolute deadlines (performance.now() ms), 0 = none. Checked by the listener's sweep. */
   headersDeadline = 0;
   requestDeadline = 0;
@@ -241,13 +255,15 @@ export class Http1Connection implements ReadBufferOwner {
   };
 
   /**
-   * Bytes from the client. Heads (and chunked bodies) go through llhttp; a Content-Length body
-   * is handed on as slices of the read itself (llhttp's body callback copies every chunk), and
-   * parsing starts afresh behind it. `shared`: the chunk lies in readBuffer, which is replaced
+   * Bytes from the client. A head is read by SimpleRequestHead when it is of the common kind and
+   * llhttp is fresh, else by llhttp, which is stopped at the end of every head but a chunked
+   * request's and set up afresh, so the next head can be the fast path's again. A Content-Length
+   * body is handed on as slices of the read itself (llhttp's body callback copies every chunk);
+   * chunked bodies go through llhttp. `shared`: the chunk lies in readBuffer, which is replaced
    * when a body slice of it may still be referenced.
    */
   private onChunk(chunk: Buffer, shared: boolean): void {
-    if (this.ending) return;
+    if (this.ending || this.refused) return;
     if (this.tunnel !== null) {
       // After a 101 the socket belongs to the tunnel, which listens for 'data' (its own copy).
       this.socket.emit('data', shared ? Buffer.from(chunk) : chunk);
@@ -257,7 +273,7 @@ export class Http1Connection implements ReadBufferOwner {
     this.idleDeadline = 0;
     let lent: RequestBody | null = null;
     let offset = 0;
-    while (offset < chunk.length && !this.ending) {
+    while (offset < chunk.length && !this.ending && !this.refused) {
       if (this.rawRemaining > 0) {
         const n = Math.min(this.rawRemaining, chunk.length - offset);
         const slice = offset === 0 && n === chunk.length ? chunk : chunk.subarray(offset, offset + n);
@@ -268,12 +284,19 @@ export class Http1Connection implements ReadBufferOwner {
           if (shared) lent = body;
           body.push(slice);
         }
-        if (this.rawRemaining === 0) {
-          // llhttp stopped at the head (see onHeadersComplete): start it afresh for the next request.
-          this.parser.initialize(HTTPParser.REQUEST, PARSER_RESOURCE, this.host.limits.maxHeaderBytes, HTTPParser.kLenientNone);
-          this.endBody(null);
-        }
+        if (this.rawRemaining === 0) this.endBody(null);
         continue;
+      }
+      if (this.parserFresh) {
+        const head = this.simpleHead;
+        const length = head.scan(chunk, offset, this.host.limits.maxHeaderBytes);
+        if (length !== 0) {
+          offset += length;
+          // Wholly in this read: the message began now.
+          this.headComplete(1, head.httpMinor, head.headers, head.method, head.target, false, head.keepAlive, performance.now());
+          continue; // its body (raw), or the next request, follows
+        }
+        this.parserFresh = false;
       }
       const ret = this.parser.execute(offset === 0 ? chunk : chunk.subarray(offset));
       if (typeof ret !== 'number') {
@@ -285,8 +308,13 @@ export class Http1Connection implements ReadBufferOwner {
         this.setUpgradeHead(shared ? Buffer.from(rest) : rest);
         break;
       }
-      if (this.rawRemaining === 0) break; // llhttp took the rest of the read
-      offset += ret; // a head ended at `ret`: its body follows, raw
+      if (!this.stoppedAtHead) break; // llhttp took the rest of the read
+      // A head ended at `ret` (its body, raw, or the next request follows): llhttp starts afresh.
+      this.stoppedAtHead = false;
+      if (this.refused) break;
+      offset += ret;
+      this.parser.initialize(HTTPParser.REQUEST, PARSER_RESOURCE, this.host.limits.maxHeaderBytes, HTTPParser.kLenientNone);
+      this.parserFresh = true;
     }
     if (lent !== null && lent.retainsInput()) this.readBuffer = freshReadBuffer(this.socket, this.readBuffer.length);
   }
@@ -333,10 +361,10 @@ export class Http1Connection implements ReadBufferOwner {
   };
 
   private onHeadersComplete: OnHeadersComplete = (major, minor, headers, method, url, _s, _m, upgrade, shouldKeepAlive) => {
-    this.headersDeadline = 0;
     // Closing (a refused request was answered while llhttp was still parsing the same read):
     // whatever follows it is never handled, so nothing pipelined behind a refusal gets through.
     if (this.ending) {
+      this.headersDeadline = 0;
       this.headerParts = [];
       this.urlPart = '';
       return 0;
@@ -349,6 +377,31 @@ export class Http1Connection implements ReadBufferOwner {
       url = this.urlPart;
       this.urlPart = '';
     }
+    const startTime = this.messageStart || performance.now();
+    this.messageStart = 0;
+    const ret = this.headComplete(major, minor, headers, METHODS[method] ?? 'UNKNOWN', url, upgrade, shouldKeepAlive, startTime);
+    // Stopped at the head unless llhttp must frame what follows (a chunked body, a refusal's
+    // unread rest): onChunk then sets it up afresh for the next head.
+    this.stoppedAtHead = ret === 2;
+    return ret;
+  };
+
+  /**
+   * A request head, from llhttp or SimpleRequestHead. Returns what llhttp's callback returns:
+   * 2 to stop right after the head (a Content-Length body is relayed raw, or no body; or an
+   * upgrade), 0 when llhttp goes on (a chunked body; a refused request's rest).
+   */
+  private headComplete(
+    major: number,
+    minor: number,
+    headers: string[],
+    method: string,
+    url: string,
+    upgrade: boolean,
+    shouldKeepAlive: boolean,
+    startTime: number,
+  ): number {
+    this.headersDeadline = 0;
     // The framing (Content-Length, -1 for chunked, 0), or why the head is refused.
     const limits = this.host.limits;
     const verdict =
@@ -362,7 +415,7 @@ export class Http1Connection implements ReadBufferOwner {
     const contentLength = typeof verdict === 'number' ? verdict : 0;
     const body = new RequestBody(contentLength !== 0 && !upgrade, this.pauseReading, this.resumeReading);
     const req: DownstreamRequest = {
-      method: METHODS[method] ?? 'UNKNOWN',
+      method,
       target: url,
       httpMinor: major === 1 ? minor : 1,
       rawHeaders: headers,
@@ -373,9 +426,8 @@ export class Http1Connection implements ReadBufferOwner {
       remotePort: this.remotePort,
       scheme: this.host.scheme,
       listener: this.host.listenerName,
-      startTime: this.messageStart || performance.now(),
+      startTime,
     };
-    this.messageStart = 0;
     const exchange = new Exchange(this, req, this.socket, shouldKeepAlive && !upgrade && !this.closing);
     if (!body.complete) {
       this.parsing = exchange;
@@ -391,10 +443,13 @@ export class Http1Connection implements ReadBufferOwner {
       this.upgrading = exchange;
     }
     this.enqueue(exchange, rejection);
-    // RFC 9112 §6.2: a Content-Length body is exactly that many bytes, relayed raw by onChunk;
-    // 2 makes llhttp stop right after the head (as for an upgrade) and report where it ended.
-    return this.rawRemaining > 0 ? 2 : 0;
-  };
+    // 2 makes llhttp stop right after the head (as for an upgrade) and report where it ended:
+    // a Content-Length body is exactly that many bytes (RFC 9112 §6.2), relayed raw by onChunk;
+    // after a bodiless head the next one may be the fast path's; after a refused one nothing
+    // more is read. Only a chunked body is left to llhttp to frame (and an upgrade, at which
+    // llhttp stops by itself).
+    return upgrade || (!body.complete && this.rawRemaining === 0 && rejection === null) ? 0 : 2;
+  }
 
   private onBody = (chunk: Buffer): void => {
     this.parsing?.req.body.push(chunk);
@@ -432,6 +487,7 @@ export class Http1Connection implements ReadBufferOwner {
     if (rejection !== null) {
       exchange.keepAlive = false;
       exchange.rejection = rejection;
+      this.refused = true;
     }
     if (this.active === null) this.dispatch(exchange);
     else {
@@ -451,6 +507,7 @@ export class Http1Connection implements ReadBufferOwner {
       if (refused instanceof ProxyError) {
         // Refused at the guard (nothing written yet): answered like a bad head, then closed.
         exchange.keepAlive = false;
+        this.refused = true;
         exchange.rejection = refused;
         handler.reject(exchange.req, exchange.res, refused);
       }

@@ -103,6 +103,8 @@ test('everything outside the simple subset is left to llhttp', () => {
     upgrade: `HTTP/1.1 200 OK\r\nUpgrade: h2c\r\n${cl}\r\n`,
     connectionList: `HTTP/1.1 200 OK\r\nConnection: close, X-Foo\r\n${cl}\r\n`,
     connectionUpgrade: `HTTP/1.1 200 OK\r\nConnection: upgrade\r\n${cl}\r\n`,
+    // llhttp reads Proxy-Connection as Connection: `close` there ends keep-alive.
+    proxyConnection: `HTTP/1.1 200 OK\r\nProxy-Connection: close\r\n${cl}\r\n`,
     noLength: 'HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n\r\n',
     zeroLength: 'HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n',
     twoLengths: `HTTP/1.1 200 OK\r\n${cl}${cl}\r\n`,
@@ -173,7 +175,7 @@ test('mutated heads: whatever is accepted reads exactly as llhttp reads it', () 
       else if (op < 0.7) b[at] = pick(ALPHABET);
       else if (op < 0.85) b.splice(at, 1);
       else if (b[at] >= 0x41 && b[at] <= 0x7a) b[at] ^= 0x20; // letter case
-      else b.splice(at, 0, ...bytes('Content-Length: 7\r\n'));
+      else b.splice(at, 0, ...bytes(pick(['Content-Length: 7\r\n', 'Proxy-Connection: close\r\n', 'Connection: close\r\n'])));
     }
     const buf = Buffer.from(b);
     if (assertAsLlhttp(buf, `mutation ${n}: ${JSON.stringify(buf.toString('latin1'))}`)) {
