@@ -79,6 +79,8 @@ export interface ConnectionOwner {
 }
 
 const RESOURCE = {};
+/** One reader for every connection: a head is read and its values taken in one synchronous step. */
+const simpleHead = new SimpleResponseHead();
 /** Size of the read buffer each plain-TCP connection reuses (see onRead). */
 export const READ_BUFFER_SIZE = 64 * 1024;
 
@@ -128,7 +130,6 @@ export class UpstreamConnection implements BodySink {
    * a head may then be read by SimpleResponseHead instead (never in the middle of llhttp's work).
    */
   private parserFresh = true;
-  private readonly simpleHead = new SimpleResponseHead();
   private closed = false;
   /** Where the next read lands (plain TCP: TargetPool wires `onread` to it). */
   readBuffer: Buffer;
@@ -370,7 +371,7 @@ export class UpstreamConnection implements BodySink {
       }
       if (this.parserFresh && !exchange.isHead) {
         // The common head (simple-response-head.ts) is read without llhttp, which stays fresh.
-        const head = this.simpleHead;
+        const head = simpleHead;
         const length = head.scan(chunk, offset, this.maxHeaderBytes);
         if (length !== 0) {
           offset += length;
