@@ -1,5 +1,5 @@
 // Client request heads are read by SimpleRequestHead when they are simple and llhttp is fresh,
-// else by llhttp, which is then stopped at the end of the head and set up afresh
+// else by llhttp, which is set up afresh after a head with a Content-Length body
 // (server/http1-connection.ts). One client connection here sends requests of every kind in
 // turn, some pipelined in one write, some split across writes, so each path follows the
 // other: the origin must receive exactly what was sent, in order, and each answer must be the
@@ -51,36 +51,43 @@ function responseReader(socket) {
   };
 }
 
-// Each step: the writes (latin1, 20 ms apart), and the requests they hold as the origin must see them.
+// Each step: the writes (latin1, 20 ms apart), and the requests they hold as the origin must
+// see them. Which reader takes a head: the fast path while llhttp is fresh; llhttp from the
+// first head the fast path declines until a Content-Length body, after which llhttp is set up
+// afresh. The comments say which one each head meets.
 const STEPS = [
-  { writes: ['GET /s1 HTTP/1.1\r\nHost: a\r\n\r\n'], expect: [['GET', '/s1', 0]] },
-  // obs-text: llhttp's; it stops at the head and is set up afresh.
+  { writes: ['GET /s1 HTTP/1.1\r\nHost: a\r\n\r\n'], expect: [['GET', '/s1', 0]] }, // fast path
+  // obs-text: llhttp's, and llhttp keeps the connection's heads from here on…
   { writes: ['GET /s2 HTTP/1.1\r\nHost: a\r\nX-Name: caf\u00e9\r\n\r\n'], expect: [['GET', '/s2', 0, 'caf\u00e9']] },
-  { writes: ['GET /s3 HTTP/1.1\r\nHost: a\r\n\r\n'], expect: [['GET', '/s3', 0]] },
-  // A Content-Length body over two writes, relayed raw.
-  { writes: ['POST /s4 HTTP/1.1\r\nHost: a\r\nContent-Length: 10\r\n\r\nhello', 'world'], expect: [['POST', '/s4', 10]] },
-  // Chunked: llhttp frames the body.
-  { writes: ['POST /s5 HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n'], expect: [['POST', '/s5', 3]] },
-  { writes: ['GET /s6 HTTP/1.1\r\nHost: a\r\n\r\n'], expect: [['GET', '/s6', 0]] },
-  // Pipelined in one write: simple, Content-Length body, llhttp's (an empty value), simple.
+  // … until a Content-Length body: llhttp stops at this head and is set up afresh.
+  { writes: ['POST /s3 HTTP/1.1\r\nHost: a\r\nContent-Length: 3\r\n\r\nabc'], expect: [['POST', '/s3', 3]] },
+  { writes: ['GET /s4 HTTP/1.1\r\nHost: a\r\n\r\n'], expect: [['GET', '/s4', 0]] }, // fast path
+  // fast path; a Content-Length body over two writes, relayed raw.
+  { writes: ['POST /s5 HTTP/1.1\r\nHost: a\r\nContent-Length: 10\r\n\r\nhello', 'world'], expect: [['POST', '/s5', 10]] },
+  // Chunked: llhttp reads the head and frames the body.
+  { writes: ['POST /s6 HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n'], expect: [['POST', '/s6', 3]] },
+  { writes: ['GET /s7 HTTP/1.1\r\nHost: a\r\n\r\n'], expect: [['GET', '/s7', 0]] }, // llhttp
+  // Pipelined in one write: llhttp (a Content-Length body: then afresh), fast path, llhttp (an
+  // empty value), llhttp.
   {
     writes: [
-      'GET /s7 HTTP/1.1\r\nHost: a\r\n\r\n' +
-        'PUT /s8 HTTP/1.1\r\nHost: a\r\nContent-Length: 4\r\n\r\nGET ' +
-        'GET /s9 HTTP/1.1\r\nHost: a\r\nX-Empty:\r\n\r\n' +
-        'DELETE /s10 HTTP/1.1\r\nHost: a\r\n\r\n',
+      'PUT /s8 HTTP/1.1\r\nHost: a\r\nContent-Length: 4\r\n\r\nGET ' +
+        'GET /s9 HTTP/1.1\r\nHost: a\r\n\r\n' +
+        'GET /s10 HTTP/1.1\r\nHost: a\r\nX-Empty:\r\n\r\n' +
+        'DELETE /s11 HTTP/1.1\r\nHost: a\r\n\r\n',
     ],
     expect: [
-      ['GET', '/s7', 0],
       ['PUT', '/s8', 4],
       ['GET', '/s9', 0],
-      ['DELETE', '/s10', 0],
+      ['GET', '/s10', 0],
+      ['DELETE', '/s11', 0],
     ],
   },
-  // A head split across writes: llhttp keeps the first part.
-  { writes: ['GET /s11 HTTP/1.1\r\nHo', 'st: a\r\n\r\n'], expect: [['GET', '/s11', 0]] },
-  { writes: ['HEAD /s12 HTTP/1.1\r\nHost: a\r\n\r\n'], expect: [['HEAD', '/s12', 0]], head: true },
-  { writes: ['GET /s13?x=%41&y=[1] HTTP/1.1\r\nHost: a\r\n\r\n'], expect: [['GET', '/s13?x=%41&y=[1]', 0]] },
+  // A head split across writes: llhttp's (it keeps the first part), with a body: then afresh.
+  { writes: ['PATCH /s12 HTTP/1.1\r\nHo', 'st: a\r\nContent-Length: 2\r\n\r\n{}'], expect: [['PATCH', '/s12', 2]] },
+  { writes: ['HEAD /s13 HTTP/1.1\r\nHost: a\r\n\r\n'], expect: [['HEAD', '/s13', 0]], head: true }, // fast path
+  // fast path; the head split across writes: declined, llhttp's.
+  { writes: ['GET /s14?x=%41&y=[1] HTTP/1.1\r\nHost: a\r\n\r\n', 'GET /s15 HTTP/1.1\r\nHo', 'st: a\r\n\r\n'], expect: [['GET', '/s14?x=%41&y=[1]', 0], ['GET', '/s15', 0]] },
 ];
 
 test('requests read by either path, one after another on one connection, reach the origin exactly', async () => {
@@ -120,6 +127,7 @@ test('requests read by either path, one after another on one connection, reach t
     }
     assert.equal(origin.requests.length, seen);
     assert.equal(origin.requests[7].method, 'PUT');
+    assert.equal(origin.requests[11].method, 'PATCH');
     assert.equal(reader.closed, false);
   } finally {
     socket.destroy();
