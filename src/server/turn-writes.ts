@@ -14,9 +14,8 @@
  * copied behind them into the turn's arena (write-joined.ts, copySpace). Bytes that are slices
  * of a read buffer (the zero-copy relay of larger chunks) must be sent at once: while they sit
  * in a socket's queue their buffer cannot be reused, and holding them would make every read
- * allocate a fresh one. `sendHeldNow` after such a write sends the held bytes with them, in
- * order. So what a socket holds is only owned bytes, which is what `unsentShared` and the
- * arena's reuse rely on.
+ * allocate a fresh one. `writeSharedNow` sends the held bytes with them, in order. So what a
+ * socket holds is only owned bytes, which is what `unsentShared` and the arena's reuse rely on.
  *
  * How bytes are held. On a plain TCP socket they wait in a list of the socket's own and are
  * written to its native handle directly, one write (or writev) per socket, the way net.Socket
@@ -26,9 +25,10 @@
  * (`_write`/`_writev`) or ends (`_final`), so `socket.write()` and `end()` from anywhere stay in
  * order and never lose held bytes. When a direct write could not finish at once (the peer is
  * not reading), the socket is not held again until the kernel has taken it: its writes then go
- * through the stream, which reports backpressure as usual; what was written directly is at most
- * one turn's held bytes (HOLD_LIMIT). Other sockets (TLS), or a Node without the binding, hold
- * with Writable's cork, as before.
+ * through the stream, which reports backpressure as usual. A slice sent at once takes the same
+ * direct way when nothing is queued (writeSharedNow); if the kernel takes only part of it, the
+ * write returns false and 'drain' follows, as from the stream. Other sockets (TLS), or a Node
+ * without the binding, hold with Writable's cork and write slices through the stream.
  */
 import { Socket } from 'node:net';
 import { getSystemErrorName } from 'node:util';
@@ -327,18 +327,55 @@ export function writeHeld(socket: Socket, bytes: string | Buffer): boolean {
 
 /** A slice of a buffer the caller will reuse: sent now, behind anything held. */
 export function writeShared(socket: Socket, chunk: Buffer): boolean {
+  return writeSharedNow(socket, '', chunk, '');
+}
+
+/**
+ * `before` and `after` (latin1, '' for none) around `chunk`, a slice of a buffer the caller will
+ * reuse: sent now, in one write behind anything held. A plain TCP socket with nothing queued
+ * writes straight to its handle, as `flush` does, without Writable's queue, write request and
+ * completion tick (slices of a 100 KiB response: see docs/benchmarks.md, session 10). If the
+ * kernel does not take it all, libuv keeps the rest (and the slice) until it does: the write
+ * returns false, 'drain' follows, and until then unsentShared counts it. Other sockets, and one
+ * with bytes already queued, write through the stream.
+ */
+export function writeSharedNow(socket: Socket, before: string, chunk: Buffer, after: string): boolean {
+  const s = socket as HeldSocket;
+  let state = s[kHeld];
+  if (socket.writableLength === 0 && socket.writableCorked === 0 && !socket.destroyed) {
+    if (state === undefined) state = directState(s) ?? undefined;
+    if (state !== undefined && state.writing === 0) {
+      const list = state.list ?? [];
+      if (before !== '') list.push(before);
+      list.push(chunk);
+      if (after !== '') list.push(after);
+      state.list = list;
+      flush(s, state);
+      if (state.writing === 0) return true;
+      state.drainDue = true;
+      return false;
+    }
+  }
   // (On a directly held socket the stream's own write sends the held bytes first.)
-  const ok = socket.write(chunk);
+  socket.cork();
+  if (before !== '') socket.write(before, 'latin1');
+  let ok = socket.write(chunk);
+  if (after !== '') ok = socket.write(after, 'latin1');
+  socket.uncork();
   sendHeldNow(socket);
   return ok;
 }
 
 /**
  * Bytes queued on `socket` that may still reference a caller's buffer: none while it is held
- * (a held socket queues only owned bytes, see above), else everything not yet sent.
+ * (a held socket queues only owned bytes, see above), else everything not yet sent, a direct
+ * write in progress included.
  */
 export function unsentShared(socket: Socket): number {
-  return isHeld(socket) ? 0 : socket.writableLength;
+  if (isHeld(socket)) return 0;
+  // A direct write the kernel has not finished may hold a slice (writeSharedNow).
+  const state = (socket as HeldSocket)[kHeld];
+  return socket.writableLength + (state === undefined ? 0 : state.writing);
 }
 
 /**

@@ -7,7 +7,7 @@
  * other writes; a chunk sent by reference goes at once (turn-writes.ts).
  */
 import type { Socket } from 'node:net';
-import { copySpace, holdForTurn, sendHeldNow, writeHeld } from './turn-writes.js';
+import { copySpace, holdForTurn, writeHeld, writeSharedNow } from './turn-writes.js';
 
 /** Up to this size a chunk is copied into Node's buffer pool (cheaper than writev); above, writev. */
 const POOL_COPY_LIMIT = 2 * 1024;
@@ -30,11 +30,5 @@ export function writeJoined(socket: Socket, before: string, chunk: Buffer, after
       return writeHeld(socket, out);
     }
   }
-  socket.cork();
-  if (before !== '') socket.write(before, 'latin1');
-  let ok = socket.write(chunk);
-  if (after !== '') ok = socket.write(after, 'latin1');
-  socket.uncork();
-  sendHeldNow(socket);
-  return ok;
+  return writeSharedNow(socket, before, chunk, after);
 }

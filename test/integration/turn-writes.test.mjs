@@ -135,6 +135,35 @@ describe('turn-writes', () => {
     peer.destroy();
   });
 
+  it("a shared slice the kernel cannot take at once: false, counted until sent, then 'drain', in order", async () => {
+    const { client, peer } = await pair();
+    peer.removeAllListeners('data');
+    peer.pause();
+    // Larger than what loopback's socket buffers take from a peer that reads nothing.
+    const big = Buffer.alloc(32 * 1024 * 1024);
+    for (let i = 0; i < big.length; i += 4096) big.writeUInt32BE(i, i);
+    writeHeld(client, 'head\r\n');
+    const drained = once(client, 'drain');
+    assert.equal(writeShared(client, big), false, 'the kernel did not take it all');
+    assert.ok(unsentShared(client) > 0, 'the slice is still referenced');
+    assert.ok(unsentBytes(client) > 0);
+    // Written while the first is under way: through the stream, behind it.
+    writeShared(client, Buffer.from('tail'));
+    const chunks = [];
+    let length = 0;
+    peer.on('data', (d) => (chunks.push(d), (length += d.length)));
+    peer.resume();
+    await drained;
+    await until(() => length === 6 + big.length + 4, 10_000);
+    assert.equal(unsentShared(client), 0, 'nothing referenced once sent');
+    const got = Buffer.concat(chunks);
+    assert.equal(got.subarray(0, 6).toString('latin1'), 'head\r\n');
+    assert.ok(got.subarray(6, 6 + big.length).equals(big), 'the slice arrived intact');
+    assert.equal(got.subarray(6 + big.length).toString('latin1'), 'tail');
+    client.destroy();
+    peer.destroy();
+  });
+
   it('a socket with bytes already queued is not held (nor one corked already)', async () => {
     const client = net.connect(port, '127.0.0.1');
     // Not connected yet: the write waits in the socket's queue.
