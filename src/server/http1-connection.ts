@@ -146,8 +146,6 @@ export class Http1Connection implements ReadBufferOwner {
    * the next head may be read by SimpleRequestHead instead (never in the middle of llhttp's work).
    */
   private parserFresh = true;
-  /** llhttp stopped at the end of a head (onHeadersComplete returned 2): it is set up afresh. */
-  private stoppedAtHead = false;
   /** Absolute deadlines (performance.now() ms), 0 = none. Checked by the listener's sweep. */
   headersDeadline = 0;
   requestDeadline = 0;
@@ -313,10 +311,9 @@ export class Http1Connection implements ReadBufferOwner {
         this.setUpgradeHead(shared ? Buffer.from(rest) : rest);
         break;
       }
-      if (!this.stoppedAtHead) break; // llhttp took the rest of the read
+      // llhttp took the rest of the read, or nothing more is read (see headComplete's return).
+      if (this.rawRemaining === 0 || this.refused) break;
       // A head ended at `ret` and its body follows, raw: llhttp starts afresh.
-      this.stoppedAtHead = false;
-      if (this.refused) break;
       offset += ret;
       this.parser.initialize(HTTPParser.REQUEST, PARSER_RESOURCE, this.host.limits.maxHeaderBytes, HTTPParser.kLenientNone);
       this.parserFresh = true;
@@ -384,10 +381,7 @@ export class Http1Connection implements ReadBufferOwner {
     }
     const startTime = this.messageStart || performance.now();
     this.messageStart = 0;
-    const ret = this.headComplete(major, minor, headers, METHODS[method] ?? 'UNKNOWN', url, upgrade, shouldKeepAlive, startTime);
-    // Stopped at the head (a raw body, a refusal): onChunk then sets llhttp up afresh.
-    this.stoppedAtHead = ret === 2;
-    return ret;
+    return this.headComplete(major, minor, headers, METHODS[method] ?? 'UNKNOWN', url, upgrade, shouldKeepAlive, startTime);
   };
 
   /**
