@@ -183,6 +183,14 @@ function writeError(status: number): NodeJS.ErrnoException {
   return err;
 }
 
+/**
+ * A write request no write is using. Node's stream binding binds a request to a native write
+ * only when the kernel does not take everything at once (StreamBase::Write tries the write
+ * first); a write that finished in the call leaves its request untouched, so the next write can
+ * use it instead of constructing one (a call into C++ each: ~1% of a 12 B request's CPU).
+ */
+let spareReq: WriteReq | null = null;
+
 /** Writes what `socket` holds to its handle, in one write. */
 function flush(socket: HeldSocket, state: HeldState): void {
   const list = state.list!;
@@ -192,7 +200,8 @@ function flush(socket: HeldSocket, state: HeldState): void {
   const handle = socket._handle as NativeStream | null | undefined;
   if (handle === null || handle === undefined) return; // closed: nothing can be sent (as with cork)
   const b = binding!;
-  const req = new b.WriteWrap();
+  const req = spareReq ?? new b.WriteWrap();
+  spareReq = null;
   req.handle = handle;
   req.oncomplete = afterDirectWrite;
   req.buffer = list; // referenced until the kernel has it all
@@ -212,18 +221,18 @@ function flush(socket: HeldSocket, state: HeldState): void {
     }
     err = handle.writev(req, chunks, allBuffers);
   }
-  if (err !== 0) {
-    socket.destroy(writeError(err));
-    return;
-  }
-  if (b.streamBaseState[b.kLastWriteWasAsync] !== 0) {
+  if (err === 0 && b.streamBaseState[b.kLastWriteWasAsync] !== 0) {
     // The kernel took part of it; libuv sends the rest in order before any later write.
     state.writing = b.streamBaseState[b.kBytesWritten]! || 1;
     leftQueued = true;
-  } else {
-    req.buffer = null;
-    req.socket = null;
+    return;
   }
+  req.buffer = null;
+  req.socket = null;
+  req.held = null;
+  // A failed write may have bound the request before failing: it is not used again.
+  if (err === 0) spareReq = req;
+  else socket.destroy(writeError(err));
 }
 
 /**

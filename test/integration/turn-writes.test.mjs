@@ -164,6 +164,37 @@ describe('turn-writes', () => {
     peer.destroy();
   });
 
+  it("a write still under way keeps its request: other sockets' writes meanwhile do not take it over", async () => {
+    const slow = await pair();
+    const fast = await pair();
+    slow.peer.removeAllListeners('data');
+    slow.peer.pause();
+    const big = Buffer.alloc(32 * 1024 * 1024, 7);
+    const drained = once(slow.client, 'drain');
+    assert.equal(writeShared(slow.client, big), false, 'the kernel did not take it all');
+    // Written directly while the slow write is under way (each finished in the call).
+    for (let i = 0; i < 3; i++) {
+      writeHeld(fast.client, `turn${i};`);
+      await immediate();
+    }
+    await until(() => fast.got.data.length === 18);
+    assert.equal(fast.got.data, 'turn0;turn1;turn2;');
+    let length = 0;
+    slow.peer.on('data', (d) => (length += d.length));
+    slow.peer.resume();
+    await drained;
+    await until(() => length === big.length, 10_000);
+    assert.equal(length, big.length);
+    assert.equal(unsentShared(slow.client), 0, "the slow write's completion reached its own socket");
+    // Both go on writing directly afterwards.
+    writeHeld(slow.client, 'more');
+    writeHeld(fast.client, 'end');
+    await until(() => length === big.length + 4 && fast.got.data.length === 21);
+    assert.equal(length, big.length + 4);
+    assert.equal(fast.got.data, 'turn0;turn1;turn2;end');
+    for (const p of [slow, fast]) (p.client.destroy(), p.peer.destroy());
+  });
+
   it('a socket with bytes already queued is not held (nor one corked already)', async () => {
     const client = net.connect(port, '127.0.0.1');
     // Not connected yet: the write waits in the socket's queue.
