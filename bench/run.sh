@@ -66,10 +66,10 @@ for tool in "$NODE" "$NGINX" "$WRK" taskset timeout; do
 done
 for c in $CONTENDERS; do
   case $c in
-    origin | nginx | nginx-2w | node-http-proxy | barbican | barbican-bare | barbican-lb | barbican-log | barbican-auto | barbican-auto-bare | barbican-auto-log) ;;
+    origin | nginx | nginx-2w | node-http-proxy | node-raw | barbican | barbican-bare | barbican-lb | barbican-log | barbican-auto | barbican-auto-bare | barbican-auto-log) ;;
     barbican-redis) command -v "$REDIS_SERVER" >/dev/null || die "contender barbican-redis requested but '$REDIS_SERVER' not found (apt-get install -y redis-server)" ;;
     haproxy) command -v "$HAPROXY" >/dev/null || die "contender haproxy requested but '$HAPROXY' not found" ;;
-    *) die "unknown contender '$c' (origin nginx nginx-2w haproxy node-http-proxy barbican barbican-bare barbican-lb barbican-log barbican-auto barbican-auto-bare barbican-auto-log barbican-redis)" ;;
+    *) die "unknown contender '$c' (origin nginx nginx-2w haproxy node-http-proxy node-raw barbican barbican-bare barbican-lb barbican-log barbican-auto barbican-auto-bare barbican-auto-log barbican-redis)" ;;
   esac
 done
 for w in $WORKLOADS; do
@@ -195,7 +195,7 @@ wait_port() {
 # cannot grab them between now and when the servers bind.
 read -r -a PORTS < <("$NODE" -e '
   const net = require("net");
-  const want = 16, got = [];
+  const want = 17, got = [];
   (async () => {
     for (let tries = 0; got.length < want && tries < 500; tries++) {
       const p = 20000 + Math.floor(Math.random() * 12000);
@@ -209,17 +209,17 @@ read -r -a PORTS < <("$NODE" -e '
     }
     console.log(got.join(" "));
   })();')
-((${#PORTS[@]} == 16)) || die "could not find free ports"
+((${#PORTS[@]} == 17)) || die "could not find free ports"
 ORIGIN_PORT=${PORTS[0]}
 # The origin also listens on two more ports: barbican-lb balances over three targets.
 ORIGIN_PORT2=${PORTS[5]}
 ORIGIN_PORT3=${PORTS[7]}
 declare -A PORT=([origin]=${PORTS[0]} [nginx]=${PORTS[1]} [node-http-proxy]=${PORTS[2]} [barbican]=${PORTS[3]} [haproxy]=${PORTS[4]} [barbican-lb]=${PORTS[6]}
   [nginx-2w]=${PORTS[8]} [barbican-auto]=${PORTS[9]} [barbican-log]=${PORTS[10]} [barbican-redis]=${PORTS[11]}
-  [barbican-bare]=${PORTS[13]} [barbican-auto-bare]=${PORTS[14]} [barbican-auto-log]=${PORTS[15]})
+  [barbican-bare]=${PORTS[13]} [barbican-auto-bare]=${PORTS[14]} [barbican-auto-log]=${PORTS[15]} [node-raw]=${PORTS[16]})
 declare -A NAME=([origin]=origin-direct [nginx]=nginx-proxy [node-http-proxy]=node-http-proxy [barbican]=barbican [haproxy]=haproxy [barbican-lb]=barbican-lb
   [nginx-2w]=nginx-2-workers [barbican-auto]=barbican-auto [barbican-log]=barbican-log [barbican-redis]=barbican-redis
-  [barbican-bare]=barbican-bare [barbican-auto-bare]=barbican-auto-bare [barbican-auto-log]=barbican-auto-log)
+  [barbican-bare]=barbican-bare [barbican-auto-bare]=barbican-auto-bare [barbican-auto-log]=barbican-auto-log [node-raw]=node-raw)
 # barbican-redis: Barbican with state.redis on a redis-server started here (on LOAD_CPU).
 REDIS_PORT=${PORTS[12]}
 # Contenders with one worker per core: not pinned, they share every core with wrk and the origin.
@@ -492,6 +492,10 @@ start_contender() {
       [[ $MODE == throughput ]] || ka=75000
       start_bg "$c" "$dir/stdout.log" taskset -c "$PROXY_CPU" "$NODE" "$BENCH_DIR/node-http-proxy.mjs" \
         --port "${PORT[$c]}" --target "http://127.0.0.1:$ORIGIN_PORT" --keep-alive-timeout-ms "$ka"
+      ;;
+    node-raw)
+      start_bg "$c" "$dir/stdout.log" taskset -c "$PROXY_CPU" "$NODE" "$BENCH_DIR/raw-node-proxy.mjs" \
+        --port "${PORT[$c]}" --target "http://127.0.0.1:$ORIGIN_PORT"
       ;;
     barbican | barbican-bare | barbican-lb | barbican-log | barbican-auto | barbican-auto-bare | barbican-auto-log | barbican-redis)
       local cpus=$PROXY_CPU
