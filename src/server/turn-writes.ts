@@ -187,7 +187,8 @@ function writeError(status: number): NodeJS.ErrnoException {
  * A write request no write is using. Node's stream binding binds a request to a native write
  * only when the kernel does not take everything at once (StreamBase::Write tries the write
  * first); a write that finished in the call leaves its request untouched, so the next write can
- * use it instead of constructing one (a call into C++ each: ~1% of a 12 B request's CPU).
+ * use it instead of constructing one, a call into C++ each (1.02–1.04× on 12 B GETs,
+ * docs/benchmarks.md, session 11).
  */
 let spareReq: WriteReq | null = null;
 
