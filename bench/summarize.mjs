@@ -255,6 +255,22 @@ if (noisy.length) {
   }
 }
 
+// With wrk and the origin sharing one core, a fast enough proxy is held back by that core, not
+// by its own: its req/s is then a floor of what it could do, and no contender can go above it.
+// A ratio to a slower contender (say 4× node-http-proxy) is capped there too.
+const LOAD_BOUND = 95;
+const PROXY_IDLE = 90;
+const loadBound = [...stats.entries()].filter(([, s]) => s.load >= LOAD_BOUND && s.core < PROXY_IDLE);
+if (loadBound.length) {
+  console.log('');
+  console.log(`NOTE: in these runs the load core (wrk + origin) was the bottleneck (median load cpu ≥ ${LOAD_BOUND}%,`);
+  console.log(`proxy cpu < ${PROXY_IDLE}%): their req/s is what the load side could drive, not the proxy's limit:`);
+  for (const [k, s] of loadBound) {
+    const [c, w] = k.split('\t');
+    console.log(`  ${NAMES[c] ?? c} ${WORKLOADS[w] ?? w}: proxy cpu ${Math.round(s.core)}%, load cpu ${Math.round(s.load)}%`);
+  }
+}
+
 const errs = [...stats.entries()].filter(([, s]) => s.errors > 0);
 if (errs.length) {
   console.log('');
