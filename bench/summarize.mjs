@@ -243,43 +243,47 @@ if (!paired && has('barbican') && ['nginx', 'node-http-proxy', 'origin'].some(ha
   }
 }
 
-const limit = Number(process.env.NOISE_LIMIT ?? 10);
-const noisy = [...stats.entries()].filter(([, s]) => s.otherMax > limit);
-if (noisy.length) {
+// Prints the header lines, then one line per contender and workload whose stats pass `test`.
+function listRuns(test, header, detail) {
+  const hits = [...stats.entries()].filter(([, s]) => test(s));
+  if (!hits.length) return;
   console.log('');
-  console.log(`WARNING: other processes used more than ${limit}% of a core during some runs (max shown);`);
-  console.log('those numbers are low and noisy. Re-run on a quiet machine or with more ROUNDS:');
-  for (const [k, s] of noisy) {
+  for (const line of header) console.log(line);
+  for (const [k, s] of hits) {
     const [c, w] = k.split('\t');
-    console.log(`  ${NAMES[c] ?? c} ${WORKLOADS[w] ?? w}: ${Math.round(s.otherMax)}%`);
+    console.log(`  ${NAMES[c] ?? c} ${WORKLOADS[w] ?? w}: ${detail(s)}`);
   }
 }
+
+const limit = Number(process.env.NOISE_LIMIT ?? 10);
+listRuns(
+  (s) => s.otherMax > limit,
+  [
+    `WARNING: other processes used more than ${limit}% of a core during some runs (max shown);`,
+    'those numbers are low and noisy. Re-run on a quiet machine or with more ROUNDS:',
+  ],
+  (s) => `${Math.round(s.otherMax)}%`,
+);
 
 // With wrk and the origin sharing one core, a fast enough proxy is held back by that core, not
 // by its own: its req/s is then a floor of what it could do, and no contender can go above it.
 // A ratio to a slower contender (say 4× node-http-proxy) is capped there too.
 const LOAD_BOUND = 95;
 const PROXY_IDLE = 90;
-const loadBound = [...stats.entries()].filter(([, s]) => s.load >= LOAD_BOUND && s.core < PROXY_IDLE);
-if (loadBound.length) {
-  console.log('');
-  console.log(`NOTE: in these runs the load core (wrk + origin) was the bottleneck (median load cpu ≥ ${LOAD_BOUND}%,`);
-  console.log(`proxy cpu < ${PROXY_IDLE}%): their req/s is what the load side could drive, not the proxy's limit:`);
-  for (const [k, s] of loadBound) {
-    const [c, w] = k.split('\t');
-    console.log(`  ${NAMES[c] ?? c} ${WORKLOADS[w] ?? w}: proxy cpu ${Math.round(s.core)}%, load cpu ${Math.round(s.load)}%`);
-  }
-}
+listRuns(
+  (s) => s.load >= LOAD_BOUND && s.core < PROXY_IDLE,
+  [
+    `NOTE: in these runs the load core (wrk + origin) was the bottleneck (median load cpu ≥ ${LOAD_BOUND}%,`,
+    `proxy cpu < ${PROXY_IDLE}%): their req/s is what the load side could drive, not the proxy's limit:`,
+  ],
+  (s) => `proxy cpu ${Math.round(s.core)}%, load cpu ${Math.round(s.load)}%`,
+);
 
-const errs = [...stats.entries()].filter(([, s]) => s.errors > 0);
-if (errs.length) {
-  console.log('');
-  console.log('WARNING: some runs had socket errors or non-2xx/3xx responses; their req/s is not comparable:');
-  for (const [k, s] of errs) {
-    const [c, w] = k.split('\t');
-    console.log(`  ${NAMES[c] ?? c} ${WORKLOADS[w] ?? w}: ${s.errors} errors over ${s.n} round(s)`);
-  }
-}
+listRuns(
+  (s) => s.errors > 0,
+  ['WARNING: some runs had socket errors or non-2xx/3xx responses; their req/s is not comparable:'],
+  (s) => `${s.errors} errors over ${s.n} round(s)`,
+);
 
 // The cost tables below: req/s and p99 of c over ref. Ratios of the medians; in a paired batch,
 // medians (min–max) of the per-round ratios instead.
